@@ -1,0 +1,385 @@
+"""The ``newsarchive`` command line.
+
+Every verb is a thin edge over library functions: it validates its input, calls
+the same function the DAGs and tests call, and turns a failure into one clear
+line on stderr plus a non-zero exit code. Heavy modules are imported inside the
+verb that needs them, so ``newsarchive clean`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from secrets import token_hex
+from typing import Any
+
+log = logging.getLogger("newsarchive")
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr (exit code ``code``)."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def new_run_id() -> str:
+    """A sortable, unique crawl run id: ``YYYYMMDDTHHMMSSZ-<6 hex>``."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(3)
+
+
+def _home() -> Path:
+    return Path(os.environ.get("NEWSARCHIVE_HOME", ".newsarchive")).resolve()
+
+
+def _storage() -> Any:
+    from pipelines.storage import S3Settings, Storage
+
+    return Storage(S3Settings.from_env())
+
+
+# --- verbs -----------------------------------------------------------------------------------
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    """Validate a sources file and list its sources."""
+    from pipelines.config import load_sources
+
+    config = load_sources(args.sources)
+    for source in config.sources:
+        entry = len(source.start_urls) + len(source.feeds) + len(source.sitemaps)
+        state = "" if source.enabled else " (disabled)"
+        print(f"{source.id}: {source.name or '-'}; {entry} entry URL(s); domains {', '.join(source.domains())}{state}")
+    print(f"ok: {config.path}: {len(config.sources)} source(s)")
+    return 0
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    """Start, stop or describe the local SeaweedFS stack."""
+    from pipelines import stack
+
+    if args.action == "up":
+        info = stack.stack_up(_home())
+        print(stack.describe(info))
+    elif args.action == "down":
+        stopped = stack.stack_down(_home())
+        print("stopped" if stopped else "not running (nothing of ours to stop)")
+    else:
+        print(stack.describe(stack.stack_status(_home())))
+    return 0
+
+
+def run_crawl(
+    sources_file: str | os.PathLike[str],
+    source_ids: Sequence[str],
+    *,
+    run_id: str | None = None,
+    max_pages: int | None = None,
+    allow_loopback: bool = False,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run ``python -m spiders.run`` in a subprocess (Twisted's reactor cannot restart) and
+    return its JSON run summary. Crawl logs pass through to stderr as progress."""
+    from pipelines.config import load_sources
+
+    load_sources(sources_file).select(list(source_ids))  # fail fast with the config's own message
+    run_id = run_id or new_run_id()
+    cmd = [sys.executable, "-m", "spiders.run", "--sources", str(sources_file), "--run-id", run_id]
+    if max_pages:
+        cmd += ["--max-pages", str(max_pages)]
+    if allow_loopback:
+        cmd.append("--allow-loopback")
+    cmd += list(source_ids)
+    child_env = {**os.environ, **(env or _storage_env())}
+    log.info("crawl %s: %s", run_id, " ".join(source_ids) or "all enabled sources")
+    proc = subprocess.run(cmd, env=child_env, stdout=subprocess.PIPE, text=True, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0:
+        raise CliError(f"crawl {run_id} failed (exit {proc.returncode}); see the messages above")
+    try:
+        summary = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise CliError(f"crawl {run_id} finished but printed no run summary") from None
+    summary.setdefault("run_id", run_id)
+    return summary
+
+
+def _storage_env() -> dict[str, str]:
+    from pipelines.storage import S3Settings
+
+    return S3Settings.from_env().to_env()
+
+
+def _print_crawl_summary(summary: dict[str, Any]) -> None:
+    run_id = summary.get("run_id")
+    print(f"crawl run {run_id}")
+    for source, info in (summary.get("sources") or {}).items():
+        outcomes = info.get("outcomes", info) if isinstance(info, dict) else {}
+        flat = ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items()) if "/" not in k)
+        print(f"  {source}: {flat}")
+    if summary.get("location"):
+        print(f"staged at {summary['location']}")
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """Crawl the named sources (all enabled ones when none is named)."""
+    summary = run_crawl(
+        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
+    )
+    _print_crawl_summary(summary)
+    return 0
+
+
+def _sources_path(args: argparse.Namespace) -> str:
+    from pipelines.config import SOURCES_ENV
+
+    path = args.sources or os.environ.get(SOURCES_ENV)
+    if not path:
+        raise CliError(f"no sources file: pass --sources FILE or set {SOURCES_ENV}", EXIT_USAGE)
+    return path
+
+
+def run_process(run_id: str | None, sources_file: str | None) -> Any:
+    """Clean, deduplicate, tag and archive one staged crawl run (the latest when ``run_id`` is None)."""
+    from pipelines.config import load_sources
+    from pipelines.process import process_run
+
+    sources = load_sources(sources_file) if sources_file else None
+    return process_run(_storage(), run_id, sources)
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    """Process a staged crawl run."""
+    report = run_process(args.run, args.sources or os.environ.get("NEWSARCHIVE_SOURCES"))
+    print(json.dumps(report.to_dict(), indent=2, default=str))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Crawl, then process the new run."""
+    summary = run_crawl(
+        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
+    )
+    _print_crawl_summary(summary)
+    report = run_process(summary["run_id"], _sources_path(args))
+    print(json.dumps(report.to_dict(), indent=2, default=str))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job on the embedded default: local S3 + demo site, crawled and processed."""
+    from infra.demo_site import DemoSite
+    from pipelines import stack
+
+    home = _home()
+    info = stack.stack_up(home)
+    print(stack.describe(info))
+    site = DemoSite(ports=None)
+    site.start()
+    try:
+        sources_file = site.write_sources(home / "demo-sources.yaml")
+        ids = [i for i in site.demo_source_ids()] if hasattr(site, "demo_source_ids") else []
+        print(f"demo site: {', '.join(f'{k} {v}' for k, v in site.sites.items())}")
+        summary = run_crawl(sources_file, ids, allow_loopback=True)
+        _print_crawl_summary(summary)
+        try:
+            report = run_process(summary["run_id"], str(sources_file))
+        except ImportError:
+            report = None
+        if report is not None:
+            print(json.dumps(report.to_dict(), indent=2, default=str))
+    finally:
+        site.stop()
+    bucket = info.bucket if hasattr(info, "bucket") else "newsarchive"
+    print(f"\nstaged run: s3://{bucket}/staging/{summary['run_id']}/ (endpoint {info.endpoint_url})")
+    print("browse it:  newsarchive ls   |   aws --endpoint-url", info.endpoint_url, f"s3 ls s3://{bucket}/ --recursive")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Extract the article from an HTML file (or stdin) and print it as JSON."""
+    from pipelines.extract import extract_with_reason
+
+    data = sys.stdin.buffer.read() if args.file == "-" else _read_file(args.file)
+    html = data.decode("utf-8", errors="replace")
+    result = extract_with_reason(html, args.url, keep_comments=args.comments)
+    if result.article is None:
+        raise CliError(f"{args.file}: not an article ({result.reason})")
+    print(json.dumps(result.article.to_json_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc.strerror or exc}", EXIT_USAGE) from None
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Clean text from stdin (widget phrases, sign-off trailers, whitespace) to stdout."""
+    from pipelines.clean import clean_text
+
+    rules = None
+    if args.source:
+        from pipelines.config import load_sources
+
+        rules = load_sources(_sources_path(args)).get(args.source).cleaning
+    text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    sys.stdout.write(clean_text(text, rules))
+    sys.stdout.write("\n")
+    return 0
+
+
+def _article_keys(storage: Any, source: str | None = None) -> list[str]:
+    prefix = f"articles/{source}/" if source else "articles/"
+    return [k for k in storage.list_keys(prefix) if k.endswith(".json")]
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    """List archived articles (newest day first)."""
+    storage = _storage()
+    keys = sorted(_article_keys(storage, args.source), reverse=True)
+    for key in keys[: args.limit]:
+        print(key)
+    print(f"{len(keys)} article(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one archived article by id."""
+    storage = _storage()
+    for key in _article_keys(storage):
+        if key.endswith(f"-{args.id}.json"):
+            print(json.dumps(storage.get_json(key), ensure_ascii=False, indent=2))
+            return 0
+    raise CliError(f"no archived article with id {args.id!r} (list them with `newsarchive ls`)")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Find archived articles whose title, text or tags contain every word of QUERY."""
+    storage = _storage()
+    words = [w.lower() for w in args.query.split()]
+    hits = 0
+    for key in _article_keys(storage, args.source):
+        doc = storage.get_json(key)
+        hay = " ".join(
+            [doc.get("title") or "", doc.get("text") or "", " ".join(doc.get("tags") or []), " ".join(doc.get("topics") or [])]
+        ).lower()
+        if all(w in hay for w in words):
+            hits += 1
+            print(f"{doc.get('id')}  {doc.get('source')}  {doc.get('title')}")
+            if hits >= args.limit:
+                break
+    print(f"{hits} match(es)", file=sys.stderr)
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every verb."""
+    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    def with_sources(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--sources", help="sources.yaml (default: $NEWSARCHIVE_SOURCES)")
+
+    p = verb("stack", cmd_stack, "start, stop or show the local S3 stack (SeaweedFS on 127.0.0.1)")
+    p.add_argument("action", choices=["up", "down", "status"])
+
+    verb("demo", cmd_demo, "the main job on the embedded default: local S3 + demo site, crawled and processed")
+
+    p = verb("sources", cmd_sources_check, "validate a sources file")
+    p.add_argument("action", choices=["check"])
+    with_sources(p)
+
+    for name, func, help_ in (
+        ("crawl", cmd_crawl, "crawl sources and stage the run"),
+        ("run", cmd_run, "crawl sources, then process the run"),
+    ):
+        p = verb(name, func, help_)
+        p.add_argument("source_ids", nargs="*", metavar="SOURCE", help="source ids (default: all enabled)")
+        with_sources(p)
+        p.add_argument("--max-pages", type=int, help="stop each source after N pages")
+        p.add_argument(
+            "--allow-loopback", action="store_true", help="allow fetching 127.0.0.0/8 (demo site, tests)"
+        )
+
+    p = verb("process", cmd_process, "clean, deduplicate, tag and archive a staged run")
+    p.add_argument("--run", help="run id (default: the latest staged run)")
+    with_sources(p)
+
+    p = verb("extract", cmd_extract, "print the article of an HTML file as JSON")
+    p.add_argument("file", help="HTML file, or - for stdin")
+    p.add_argument("--url", help="the page's URL (helps metadata)")
+    p.add_argument("--comments", action="store_true", help="keep reader comments in a separate field")
+
+    p = verb("clean", cmd_clean, "clean article text: stdin -> stdout")
+    p.add_argument("--source", help="also apply this source's cleaning rules")
+    with_sources(p)
+
+    p = verb("ls", cmd_ls, "list archived articles")
+    p.add_argument("--source")
+    p.add_argument("--limit", type=int, default=50)
+
+    p = verb("show", cmd_show, "print one archived article")
+    p.add_argument("id")
+
+    p = verb("search", cmd_search, "search archived articles")
+    p.add_argument("query")
+    p.add_argument("--source")
+    p.add_argument("--limit", type=int, default=20)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsarchive`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from pipelines.config import SourcesError
+
+    known: tuple[type[BaseException], ...] = (SourcesError,)
+    try:
+        from pipelines.storage import StorageError
+
+        known += (StorageError,)
+    except ImportError:  # storage not importable: its verbs fail below with their own message
+        pass
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"newsarchive {args.verb}: {exc}", file=sys.stderr)
+        return exc.code
+    except known as exc:
+        print(f"newsarchive {args.verb}: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, SourcesError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"newsarchive {args.verb}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
