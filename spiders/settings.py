@@ -1,0 +1,78 @@
+"""Scrapy settings of the newsarchive crawl (``scrapy.cfg`` points here).
+
+Global politeness defaults; each source may override delay, concurrency, robots,
+AutoThrottle and user agent in ``sources.yaml`` (applied by the ``news`` spider at
+"spider" priority, so ``-s KEY=VALUE`` on the command line still wins).
+Every knob of our own components is a setting prefixed ``NEWSARCHIVE_``; they are
+documented in docs/crawling.md.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders.news"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- politeness -------------------------------------------------------------------------
+USER_AGENT = "newsarchive/0.1 (news archiving crawler; +https://github.com/newsarchive/newsarchive)"
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+
+# --- robustness -------------------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 3
+DEPTH_PRIORITY = 0
+# A crawl is bounded by the source's limits (max_pages / max_run_seconds), set per source.
+CLOSESPIDER_PAGECOUNT = 0
+CLOSESPIDER_TIMEOUT = 0
+
+# --- runtime ------------------------------------------------------------------------------
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- newsarchive components ------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # after RedirectMiddleware (600) on the way out, so a redirect target is checked too;
+    # sees a 304 before anything else on the way back
+    "spiders.seen.SeenUrlsMiddleware": 650,
+}
+ITEM_PIPELINES = {
+    "spiders.staging.StagingPipeline": 300,
+}
+EXTENSIONS = {
+    "spiders.warc.WarcWriter": 100,
+    "spiders.summary.RunSummary": 900,
+}
+
+# Our own knobs (see docs/crawling.md). The spider and run.py fill in source and run id.
+NEWSARCHIVE_SOURCES = None  # path of sources.yaml; falls back to $NEWSARCHIVE_SOURCES
+NEWSARCHIVE_RUN_ID = None  # YYYYMMDDTHHMMSSZ-<6 hex>; generated when absent
+NEWSARCHIVE_MAX_PAGES = None  # caps the source's limits.max_pages
+NEWSARCHIVE_ALLOW_LOOPBACK = False  # read by the private-address guard (demo/tests only)
+NEWSARCHIVE_WORK_DIR = None  # local directory for WARC/JSONL before upload; a temp dir when None
+NEWSARCHIVE_STAGING_PREFIX = "staging"
+NEWSARCHIVE_SEEN_PREFIX = "_state/seen"
+NEWSARCHIVE_UPLOAD = True  # False: keep the staged files local only (no bucket)
+NEWSARCHIVE_ARTICLE_MIN_WORDS = 150  # an <article> element with this many words is an article
+NEWSARCHIVE_FEED_MAX_BYTES = 50 * 1024 * 1024  # cap on a decompressed sitemap/feed
+NEWSARCHIVE_SUMMARY_MAX_FAILURES = 200  # failed/skipped URLs listed in summary.json
+
+# --- hardening components (owned by the crawler-hardening work) ---
+# --- end hardening ---
