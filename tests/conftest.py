@@ -16,3 +16,54 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"shared folder not found at {SHARED}: it must sit beside the checkout")
     return SHARED
+
+
+# --- S3: one real SeaweedFS `weed mini` per session, a fresh bucket per test (owner: storage) ---
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real SeaweedFS server on free 127.0.0.1 ports with random credentials, for the whole session."""
+    import secrets
+
+    from pipelines.stack import SeaweedServer, StackError, StackPorts
+
+    last: Exception | None = None
+    for _ in range(3):  # free ports can be taken by a parallel run between choice and bind
+        server = SeaweedServer(
+            tmp_path_factory.mktemp("seaweedfs"),
+            StackPorts.free(),
+            access_key="NA" + secrets.token_hex(8).upper(),
+            secret_key=secrets.token_hex(20),
+        )
+        try:
+            server.start(timeout=60)
+        except StackError as exc:
+            last = exc
+            continue
+        yield server
+        server.stop()
+        return
+    pytest.fail(f"could not start SeaweedFS: {last}")
+
+
+@pytest.fixture
+def s3_settings(s3_server, request: pytest.FixtureRequest):
+    """S3Settings for a fresh, already-created bucket named after the test."""
+    import re
+    import secrets
+
+    from pipelines.storage import Storage
+
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-") or "t"
+    settings = s3_server.settings(bucket=f"{slug}-{secrets.token_hex(4)}")
+    Storage(settings).ensure_bucket()
+    return settings
+
+
+@pytest.fixture
+def storage(s3_settings):
+    """A Storage on the test's fresh bucket."""
+    from pipelines.storage import Storage
+
+    return Storage(s3_settings)

@@ -1,0 +1,33 @@
+"""Where newsarchive keeps its local state (the local S3 stack, its credentials, its data).
+
+One directory, ``NEWSARCHIVE_HOME`` or ``./.newsarchive``. Both :mod:`pipelines.stack` (which
+writes the stack's state file) and :mod:`pipelines.storage` (which falls back to it) use these
+names, so neither has to import the other's internals.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+HOME_ENV = "NEWSARCHIVE_HOME"
+DEFAULT_HOME = Path(".newsarchive")
+#: Written by ``newsarchive stack up``, removed by ``stack down``: pid, ports, endpoint, credentials.
+STACK_STATE_FILE = "stack.json"
+
+
+def newsarchive_home(home: Path | str | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """Return the local state directory: ``home`` if given, else ``$NEWSARCHIVE_HOME``, else ``./.newsarchive``.
+
+    The path is made absolute (relative to the current directory) but not created.
+    """
+    if home is None:
+        env = os.environ if env is None else env
+        home = env.get(HOME_ENV) or DEFAULT_HOME
+    return Path(home).expanduser().absolute()
+
+
+def stack_state_path(home: Path | str | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """Return the path of the local stack's state file inside the newsarchive home."""
+    return newsarchive_home(home, env) / STACK_STATE_FILE
