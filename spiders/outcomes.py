@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 PREFIX = "newsarchive/outcome/"
+PAGES_STAT = "newsarchive/pages"  # list of {"url", "outcome", "reason"} for the run summary
+MAX_PAGES_LISTED = 1000
 
 
 def stat_key(outcome: str, reason: str | None = None) -> str:
@@ -22,9 +24,11 @@ def stat_key(outcome: str, reason: str | None = None) -> str:
     return f"{PREFIX}{outcome}/{reason}" if reason else f"{PREFIX}{outcome}"
 
 
-def count(stats: Any, outcome: str, reason: str | None = None, n: int = 1) -> None:
+def count(stats: Any, outcome: str, reason: str | None = None, n: int = 1, *, url: str | None = None) -> None:
     """Count ``n`` occurrences of ``outcome`` (and of ``outcome/reason`` when a reason is given).
 
+    With ``url``, the page is also listed (url, outcome, reason) in the run summary's ``pages``
+    (the first :data:`MAX_PAGES_LISTED`): pass it for failures and skips a user may want to see.
     ``stats`` is a Scrapy ``StatsCollector`` (``crawler.stats``); ``None`` is accepted and
     ignored so components can be exercised without a crawler.
     """
@@ -33,6 +37,13 @@ def count(stats: Any, outcome: str, reason: str | None = None, n: int = 1) -> No
     stats.inc_value(stat_key(outcome), n)
     if reason:
         stats.inc_value(stat_key(outcome, reason), n)
+    if url:
+        pages = stats.get_value(PAGES_STAT)
+        if pages is None:
+            pages = []
+            stats.set_value(PAGES_STAT, pages)
+        if len(pages) < MAX_PAGES_LISTED:
+            pages.append({"url": url, "outcome": outcome, "reason": reason})
 
 
 def collect(stats_dict: dict[str, Any]) -> dict[str, int]:
