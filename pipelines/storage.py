@@ -289,7 +289,7 @@ def make_client(settings: S3Settings) -> Any:
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path"},
-        retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_pool_connections=32,
@@ -356,9 +356,9 @@ class Storage:
             if code in ("AccessDenied", "Forbidden", "403") or status == 403:
                 return AccessDenied(f"{op} {where}: access denied by {endpoint} ({message}); check the credentials' permissions")
             if status is not None and status >= 500:
+                attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
                 return StorageError(
-                    f"{op} {where}: {endpoint} answered {status} {code} after "
-                    f"{self.settings.max_attempts} attempts; try again later"
+                    f"{op} {where}: {endpoint} answered {status} {code} after {attempts} attempts; try again later"
                 )
             return StorageError(f"{op} {where}: {code} ({message}) from {endpoint}")
         if isinstance(exc, botocore.exceptions.BotoCoreError):
