@@ -9,6 +9,8 @@ documented in docs/crawling.md.
 
 from __future__ import annotations
 
+import os
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders.news"]
 NEWSPIDER_MODULE = "spiders"
@@ -65,7 +67,8 @@ EXTENSIONS = {
 NEWSARCHIVE_SOURCES = None  # path of sources.yaml; falls back to $NEWSARCHIVE_SOURCES
 NEWSARCHIVE_RUN_ID = None  # YYYYMMDDTHHMMSSZ-<6 hex>; generated when absent
 NEWSARCHIVE_MAX_PAGES = None  # caps the source's limits.max_pages
-NEWSARCHIVE_ALLOW_LOOPBACK = False  # read by the private-address guard (demo/tests only)
+# read by the private-address guard; only the demo and tests need it (--allow-loopback)
+NEWSARCHIVE_ALLOW_LOOPBACK = os.environ.get("NEWSARCHIVE_ALLOW_LOOPBACK", "").lower() in ("1", "true", "yes")
 NEWSARCHIVE_WORK_DIR = None  # local directory for WARC/JSONL before upload; a temp dir when None
 NEWSARCHIVE_STAGING_PREFIX = "staging"
 NEWSARCHIVE_SEEN_PREFIX = "_state/seen"

@@ -1,0 +1,165 @@
+"""Is a fetched HTML page an article? URL rules from the source plus signals in the page.
+
+Signals: ``og:type`` (``article`` vs ``website``/``profile``…), JSON-LD ``@type`` (NewsArticle,
+BlogPosting, Article and their kin, also inside ``@graph``; CollectionPage/ProfilePage… say
+"listing"), and the ``<article>`` element (one with enough words; many of them = a listing).
+
+Decision (see docs/crawling.md):
+* with ``article_patterns`` configured, the URL must match one; the page can still veto it
+  (listing signals: a listing ``@type``, a non-article ``og:type`` without article JSON-LD,
+  several ``<article>`` elements);
+* without patterns, the page must say it: article JSON-LD, or ``og:type=article`` / a single
+  ``<article>`` with at least ``min_words`` words of text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsel import Selector
+
+ARTICLE_TYPES = frozenset(
+    t.lower()
+    for t in (
+        "Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle",
+        "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle",
+        "LiveBlogPosting", "TechArticle", "Report", "SatiricalArticle", "ScholarlyArticle",
+    )
+)
+LISTING_TYPES = frozenset(
+    t.lower()
+    for t in ("CollectionPage", "ProfilePage", "SearchResultsPage", "ItemList", "AboutPage", "ContactPage")
+)
+NON_ARTICLE_OG = frozenset({"website", "profile", "object", "book", "video.other", "music.song"})
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class PageSignals:
+    """What a page says about itself."""
+
+    og_type: str | None = None
+    jsonld_types: frozenset[str] = field(default_factory=frozenset)
+    article_elements: int = 0
+    article_words: int = 0  # words in the largest <article>, else in all <p> of the body
+
+    @property
+    def jsonld_article(self) -> bool:
+        return bool(self.jsonld_types & ARTICLE_TYPES)
+
+    @property
+    def listing(self) -> bool:
+        """Signals that the page lists or describes other things rather than being a story."""
+        if self.jsonld_article:
+            return self.article_elements >= 3
+        if self.jsonld_types & LISTING_TYPES:
+            return True
+        if self.og_type and self.og_type in NON_ARTICLE_OG:
+            return True
+        return self.article_elements >= 3
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The verdict and the reason, e.g. ``(True, "json-ld")`` or ``(False, "url-rule")``."""
+
+    is_article: bool
+    reason: str
+
+
+def _types(node: Any) -> Iterator[str]:
+    """Every ``@type`` in a JSON-LD value (nested objects, lists and ``@graph`` included)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _types(item)
+    elif isinstance(node, dict):
+        kind = node.get("@type")
+        for value in kind if isinstance(kind, list) else [kind]:
+            if isinstance(value, str):
+                yield value.rsplit("/", 1)[-1].lower()
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if key in node:
+                yield from _types(node[key])
+
+
+def jsonld_types(scripts: Iterable[str]) -> frozenset[str]:
+    """Lower-cased ``@type`` values of JSON-LD script bodies; unparsable scripts are ignored."""
+    found: set[str] = set()
+    for raw in scripts:
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            # some CMSs emit trailing commas or several objects; a lenient second try
+            try:
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw))
+            except ValueError:
+                continue
+        found.update(_types(data))
+    return frozenset(found)
+
+
+def page_signals(html: str | Selector) -> PageSignals:
+    """Read the signals of an HTML page (a string or an already built parsel ``Selector``)."""
+    sel = html if isinstance(html, Selector) else Selector(text=html or "<html></html>")
+    og = sel.xpath(
+        "//meta[translate(@property,'OGTYPE','ogtype')='og:type' or translate(@name,'OGTYPE','ogtype')='og:type']/@content"
+    ).get()
+    scripts = sel.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]/text()").getall()
+    articles = sel.xpath("//article")
+    if articles:
+        words = max(_count_words(a.xpath(".//p//text() | .//li//text() | ./text()").getall()) for a in articles)
+        if words == 0:
+            words = max(_count_words(a.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()) for a in articles)
+    else:
+        words = _count_words(sel.xpath("//body//p//text()").getall())
+    return PageSignals(
+        og_type=og.strip().lower() if og else None,
+        jsonld_types=jsonld_types(scripts),
+        article_elements=len(articles),
+        article_words=words,
+    )
+
+
+def _count_words(texts: Iterable[str]) -> int:
+    return sum(len(_WORD.findall(t)) for t in texts)
+
+
+def url_matches(url: str, patterns: Iterable[re.Pattern[str] | str]) -> bool:
+    """True when one of the ``article_patterns`` matches anywhere in the URL."""
+    return any((p.search(url) if isinstance(p, re.Pattern) else re.search(p, url)) for p in patterns)
+
+
+def detect(
+    url: str,
+    html: str | Selector,
+    patterns: Iterable[re.Pattern[str] | str] = (),
+    *,
+    min_words: int = 150,
+) -> Detection:
+    """Decide whether the page at ``url`` is an article (see the module docstring)."""
+    patterns = list(patterns)
+    signals = page_signals(html)
+    if patterns:
+        if not url_matches(url, patterns):
+            return Detection(False, "url-rule")
+        if signals.listing:
+            return Detection(False, "listing-signals")
+        return Detection(True, "url-rule")
+    if signals.listing:
+        return Detection(False, "listing-signals")
+    if signals.jsonld_article:
+        return Detection(True, "json-ld")
+    if signals.og_type == "article" and signals.article_words >= min_words:
+        return Detection(True, "og-type")
+    if signals.article_elements == 1 and signals.article_words >= min_words:
+        return Detection(True, "article-element")
+    if signals.og_type == "article" or signals.article_elements == 1:
+        return Detection(False, "too-short")
+    return Detection(False, "no-article-signals")

@@ -1,0 +1,256 @@
+"""Where article URLs come from: feeds (RSS/Atom/RDF), sitemaps (index, urlset, Google News,
+``.xml.gz``) and links on start pages, filtered by a source's allow/deny rules and domains.
+
+Whatever way a document was reached, :func:`sniff` decides what it is from its content type
+*and* its bytes, so a sitemap first met as a page link is still parsed as a sitemap.
+Parsing never fetches anything (no DTDs, no entities) and is bounded in size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from pipelines.config import Source
+
+Kind = Literal["sitemap", "feed", "html", "other"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, recover=True, huge_tree=False, remove_comments=True
+)
+_ROOT_TAG = re.compile(rb"<\s*([A-Za-z_][\w.:-]*)[\s>/]")
+_SKIP_EXTENSIONS = frozenset(
+    "jpg jpeg png gif webp svg ico bmp tif tiff avif mp3 mp4 m4a ogg oga webm mov avi wav flac "
+    "pdf zip gz tgz bz2 xz 7z rar tar exe dmg apk iso css js json woff woff2 ttf eot doc docx "
+    "xls xlsx ppt pptx odt csv".split()
+)
+
+
+class DiscoveryError(ValueError):
+    """A feed or sitemap could not be parsed (the message says why, in one line)."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A URL discovered in a feed or sitemap, with what the document said about it."""
+
+    url: str
+    kind: Literal["page", "sitemap"] = "page"
+    updated: datetime | None = None
+
+
+def _root_name(head: bytes) -> bytes | None:
+    """Local name of the first element of an XML document (skipping prolog, comments, PIs)."""
+    pos = 0
+    while True:
+        match = _ROOT_TAG.search(head, pos)
+        if not match:
+            return None
+        name = match.group(1)
+        if name.startswith((b"!", b"?")):
+            pos = match.end()
+            continue
+        return name.split(b":")[-1].lower()
+
+
+def sniff(body: bytes, content_type: str = "", url: str = "") -> Kind:
+    """What a fetched document is: ``sitemap``, ``feed``, ``html`` or ``other``.
+
+    The bytes decide when they are XML (root element ``urlset``/``sitemapindex`` or
+    ``rss``/``feed``/``RDF``); the content type and URL only break ties. ``body`` must
+    already be gunzipped (see :func:`maybe_gunzip`).
+    """
+    ctype = content_type.split(";")[0].strip().lower()
+    head = body[:4096].lstrip()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:].lstrip()
+    looks_xml = head.startswith(b"<?xml") or ctype.endswith(("xml", "+xml"))
+    if looks_xml or head.startswith((b"<urlset", b"<sitemapindex", b"<rss", b"<feed", b"<rdf")):
+        root = _root_name(head)
+        if root in (b"urlset", b"sitemapindex"):
+            return "sitemap"
+        if root in (b"rss", b"feed", b"rdf"):
+            return "feed"
+        if root == b"html":
+            return "html"
+        if looks_xml and not ctype.startswith("text/html"):
+            return "other"
+    if ctype in ("text/html", "application/xhtml+xml") or b"<html" in head.lower() or b"<!doctype html" in head.lower():
+        return "html"
+    if not ctype and not head:
+        return "other"
+    path = urlsplit(url).path.lower()
+    if not ctype and (path.endswith((".html", ".htm", "/")) or "." not in path.rsplit("/", 1)[-1]):
+        return "html"
+    return "other"
+
+
+def maybe_gunzip(body: bytes, max_size: int) -> bytes:
+    """The body, gunzipped when it is a gzip file (``sitemap.xml.gz``), at most ``max_size`` bytes.
+
+    Raises :class:`DiscoveryError` when it is corrupt or larger than ``max_size`` once expanded.
+    """
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    import zlib
+
+    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decomp.decompress(body, max_size + 1)
+    except zlib.error as exc:
+        raise DiscoveryError(f"corrupt gzip: {exc}") from None
+    if len(out) > max_size or decomp.unconsumed_tail:
+        raise DiscoveryError(f"gzip expands beyond {max_size} bytes")
+    return out
+
+
+def _parse_xml(body: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(body, parser=_XML_PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise DiscoveryError(f"not well-formed XML: {exc}") from None
+    if root is None:
+        raise DiscoveryError("empty XML document")
+    return root
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _children(element: etree._Element, name: str) -> Iterable[etree._Element]:
+    return (child for child in element if _local(child.tag) == name)
+
+
+def _text_of(element: etree._Element, *names: str) -> str | None:
+    """Text of the first descendant named one of ``names`` (namespace-agnostic)."""
+    for child in element.iter():
+        if _local(child.tag) in names and child.text and child.text.strip():
+            return child.text.strip()
+    return None
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """A W3C/ISO 8601 or RFC 822 date as a timezone-aware datetime (UTC when none given)."""
+    if not value:
+        return None
+    value = value.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def parse_sitemap(body: bytes, base_url: str = "") -> list[Found]:
+    """URLs of a sitemap index (``kind="sitemap"``) or urlset (``kind="page"``, with lastmod or
+    the Google News publication date). Relative or non-http locations are dropped."""
+    root = _parse_xml(body)
+    name = _local(root.tag)
+    if name not in ("urlset", "sitemapindex"):
+        raise DiscoveryError(f"not a sitemap (root element <{name}>)")
+    found: list[Found] = []
+    entry_name, kind = ("sitemap", "sitemap") if name == "sitemapindex" else ("url", "page")
+    for entry in _children(root, entry_name):
+        loc = next((c.text.strip() for c in _children(entry, "loc") if c.text and c.text.strip()), None)
+        if not loc:
+            continue
+        url = urljoin(base_url, loc)
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        updated = parse_date(next((c.text for c in _children(entry, "lastmod")), None))
+        if updated is None:
+            updated = parse_date(_text_of(entry, "publication_date"))
+        found.append(Found(url, kind, updated))  # type: ignore[arg-type]
+    return found
+
+
+def parse_feed(body: bytes, base_url: str = "") -> list[Found]:
+    """Entry URLs of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, with their updated/published date."""
+    root = _parse_xml(body)
+    name = _local(root.tag)
+    found: list[Found] = []
+    if name == "feed":  # Atom
+        for entry in _children(root, "entry"):
+            href = None
+            for link in _children(entry, "link"):
+                rel = (link.get("rel") or "alternate").lower()
+                if rel == "alternate" and link.get("href"):
+                    href = link.get("href")
+                    break
+            if not href:
+                continue
+            updated = parse_date(_text_of(entry, "updated", "published"))
+            found.append(Found(urljoin(base_url, href.strip()), "page", updated))
+    elif name in ("rss", "rdf"):
+        for item in root.iter():
+            if _local(item.tag) != "item":
+                continue
+            link = next((c.text.strip() for c in _children(item, "link") if c.text and c.text.strip()), None)
+            if not link:
+                guid = next(iter(_children(item, "guid")), None)
+                if guid is not None and guid.text and (guid.get("isPermaLink") or "true").lower() == "true":
+                    link = guid.text.strip()
+            if not link:
+                continue
+            updated = parse_date(_text_of(item, "pubdate", "date", "updated"))
+            found.append(Found(urljoin(base_url, link), "page", updated))
+    else:
+        raise DiscoveryError(f"not a feed (root element <{name}>)")
+    return [f for f in found if urlsplit(f.url).scheme in ("http", "https")]
+
+
+class UrlRules:
+    """A source's URL filter: allowed domains (and their subdomains), ``allow`` and ``deny`` regexes.
+
+    ``deny`` always wins; ``allow`` (when given) must match for a followed link, but never
+    blocks the source's own entry points, feed entries or sitemap entries.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.domains = [d.lower().lstrip(".") for d in source.domains()]
+        self.allow = [re.compile(p) for p in source.allow]
+        self.deny = [re.compile(p) for p in source.deny]
+
+    def in_domain(self, url: str) -> bool:
+        """True when the URL's host is one of the allowed domains or a subdomain of one."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def denied(self, url: str) -> bool:
+        """True when a ``deny`` pattern matches the URL."""
+        return any(p.search(url) for p in self.deny)
+
+    def allowed(self, url: str, *, listed: bool = False) -> bool:
+        """Whether to fetch ``url``. ``listed`` is True for URLs a feed or sitemap of the source
+        named (the ``allow`` list only narrows link following)."""
+        if urlsplit(url).scheme not in ("http", "https") or not self.in_domain(url) or self.denied(url):
+            return False
+        if listed or not self.allow:
+            return True
+        return any(p.search(url) for p in self.allow)
+
+
+def skip_by_extension(url: str) -> bool:
+    """True for links to media, archives, scripts and office documents (never articles)."""
+    last = urlsplit(url).path.rsplit("/", 1)[-1]
+    if "." not in last:
+        return False
+    ext = last.rsplit(".", 1)[-1].lower()
+    if ext == "gz" and last.lower().endswith(".xml.gz"):
+        return False
+    return ext in _SKIP_EXTENSIONS

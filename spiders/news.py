@@ -1,0 +1,300 @@
+"""The generic ``news`` spider: one source of ``sources.yaml`` per crawl.
+
+``scrapy crawl news -a source=ID [-a sources=FILE] [-a run_id=RID] [-a max_pages=N]`` from the
+repository root, or ``python -m spiders.run`` for several sources at once. Discovery starts at
+the source's sitemaps, feeds and start pages; every response goes through one callback that
+sniffs what it is (sitemap, feed or HTML page — whatever link led to it) and acts accordingly.
+HTML pages are classified by :func:`spiders.detect.detect`; articles become items for
+:class:`spiders.staging.StagingPipeline`; links are followed within the source's domains,
+allow/deny rules and ``limits.max_depth``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urljoin, urldefrag
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from pipelines.config import SOURCES_ENV, Source, load_sources
+from pipelines.urls import canonicalize_url, is_comment_or_share_variant
+from spiders.detect import detect
+from spiders.discovery import (
+    DiscoveryError,
+    UrlRules,
+    maybe_gunzip,
+    parse_feed,
+    parse_sitemap,
+    skip_by_extension,
+    sniff,
+)
+from spiders.outcomes import count
+from spiders.seen import KIND_META, UPDATED_META
+from spiders.warc import WARC_ID_META
+
+log = logging.getLogger(__name__)
+
+DEPTH_META = "newsarchive_link_depth"
+LISTED_META = "newsarchive_listed"
+# Extra levels for DEPTH_LIMIT beyond the source's link depth: sitemap index -> sitemap -> page.
+DEPTH_SLACK = 3
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: ``YYYYMMDDTHHMMSSZ-<6 hex>``."""
+    from secrets import token_hex
+
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(3)
+
+
+def source_settings(source: Source, max_pages: int | None = None) -> dict[str, Any]:
+    """The Scrapy settings a source's ``politeness`` and ``limits`` imply (``max_pages`` caps
+    ``limits.max_pages``)."""
+    settings: dict[str, Any] = {}
+    pol, lim = source.politeness, source.limits
+    if pol.download_delay is not None:
+        settings["DOWNLOAD_DELAY"] = pol.download_delay
+        settings["AUTOTHROTTLE_START_DELAY"] = pol.download_delay
+    if pol.concurrency is not None:
+        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = pol.concurrency
+    settings["ROBOTSTXT_OBEY"] = pol.obey_robots
+    if pol.autothrottle is not None:
+        settings["AUTOTHROTTLE_ENABLED"] = pol.autothrottle
+    if pol.user_agent:
+        settings["USER_AGENT"] = pol.user_agent
+    settings["DEPTH_LIMIT"] = lim.max_depth + DEPTH_SLACK
+    pages = [p for p in (lim.max_pages, max_pages) if p]
+    if pages:
+        settings["CLOSESPIDER_PAGECOUNT"] = min(pages)
+    if lim.max_run_seconds:
+        settings["CLOSESPIDER_TIMEOUT"] = lim.max_run_seconds
+    settings["NEWSARCHIVE_SOURCE"] = source.id
+    return settings
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one configured news source (see the module docstring)."""
+
+    name = "news"
+
+    source: Source
+    run_id: str
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        path = spider.sources_path or settings.get("NEWSARCHIVE_SOURCES") or None
+        if not spider.source_id:
+            raise ValueError("the news spider needs a source: -a source=ID")
+        spider.source = load_sources(path).get(spider.source_id)
+        spider.run_id = spider.run_id_arg or settings.get("NEWSARCHIVE_RUN_ID") or new_run_id()
+        cap = spider.max_pages or settings.getint("NEWSARCHIVE_MAX_PAGES") or None
+        # Settings are not frozen until the spider exists: apply the source's own at "spider"
+        # priority, so -s on the command line still overrides them.
+        settings.setdict(source_settings(spider.source, cap), priority="spider")
+        settings.set("NEWSARCHIVE_RUN_ID", spider.run_id, priority="spider")
+        spider.rules = UrlRules(spider.source)
+        spider.max_depth = spider.source.limits.max_depth
+        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS", 150)
+        spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 50 * 1024 * 1024)
+        spider.allowed_domains = spider.source.domains()
+        return spider
+
+    def __init__(
+        self,
+        source: str | None = None,
+        sources: str | None = None,
+        run_id: str | None = None,
+        max_pages: str | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source_id = source
+        self.sources_path = sources
+        self.run_id_arg = run_id
+        self.max_pages = int(max_pages) if max_pages else None
+        self._requested: set[str] = set()
+        self._parsed_documents: set[str] = set()
+        self._depth_limited = False
+
+    # -- requests
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Sitemaps and feeds first (they list the news), then start pages."""
+        for url in self.source.sitemaps:
+            if (req := self._request(url, "sitemap", depth=0, listed=True)) is not None:
+                yield req
+        for url in self.source.feeds:
+            if (req := self._request(url, "feed", depth=0, listed=True)) is not None:
+                yield req
+        for url in self.source.start_urls:
+            if (req := self._request(url, "start", depth=0, listed=True)) is not None:
+                yield req
+
+    def _request(
+        self, url: str, kind: str, *, depth: int, listed: bool = False, updated: datetime | None = None
+    ) -> Request | None:
+        """A request for ``url`` unless it was requested already (any variant of it) or the
+        source's rules exclude it."""
+        url = urldefrag(url)[0]
+        if is_comment_or_share_variant(url):
+            url = canonicalize_url(url)  # fetch the post itself, not its ?replytocom= view
+        key = canonicalize_url(url)
+        if key in self._requested:
+            return None
+        if not self.rules.allowed(url, listed=listed) or skip_by_extension(url):
+            return None
+        self._requested.add(key)
+        meta: dict[str, Any] = {KIND_META: kind, DEPTH_META: depth, LISTED_META: listed}
+        if updated is not None:
+            meta[UPDATED_META] = updated
+        priority = 10 if kind in ("sitemap", "feed") else 0
+        return Request(url, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
+
+    # -- responses
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Every response: sniff what it is, then parse it as a sitemap, a feed or a page."""
+        try:
+            yield from self._parse(response)
+        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
+            log.error("news: cannot process %s: %s: %s", response.url, type(exc).__name__, exc)
+            count(self.crawler.stats, "failed", "parse-error", url=response.url)
+
+    def _parse(self, response: Response) -> Iterator[Any]:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        try:
+            body = maybe_gunzip(response.body, self.feed_max_bytes)
+        except DiscoveryError as exc:
+            count(self.crawler.stats, "fetched", "other")
+            count(self.crawler.stats, "failed", "bad-gzip", url=response.url)
+            log.warning("news: %s: %s", response.url, exc)
+            return
+        kind = sniff(body, ctype, response.url)
+        count(self.crawler.stats, "fetched", kind)
+        if kind in ("sitemap", "feed"):
+            yield from self._parse_listing(response, body, kind)
+        elif kind == "html" and isinstance(response, TextResponse):
+            yield from self._parse_page(response)
+        else:
+            count(self.crawler.stats, "not-article", "not-html", url=response.url)
+
+    def _parse_listing(self, response: Response, body: bytes, kind: str) -> Iterator[Request]:
+        key = canonicalize_url(response.url)
+        if key in self._parsed_documents:
+            return
+        self._parsed_documents.add(key)
+        try:
+            found = parse_sitemap(body, response.url) if kind == "sitemap" else parse_feed(body, response.url)
+        except DiscoveryError as exc:
+            log.warning("news: bad %s %s: %s", kind, response.url, exc)
+            count(self.crawler.stats, "failed", f"bad-{kind}", url=response.url)
+            return
+        self.crawler.stats.inc_value(f"newsarchive/discovered/{kind}", len(found))
+        for entry in found:
+            next_kind = "sitemap" if entry.kind == "sitemap" else "page"
+            req = self._request(entry.url, next_kind, depth=0, listed=True, updated=entry.updated)
+            if req is not None:
+                yield req
+
+    def _parse_page(self, response: TextResponse) -> Iterator[Any]:
+        verdict = detect(response.url, response.selector, self.source.article_patterns, min_words=self.min_words)
+        if verdict.is_article:
+            yield self._item(response, verdict.reason)
+        else:
+            count(self.crawler.stats, "not-article", verdict.reason, url=response.url)
+        yield from self._follow(response)
+
+    def _item(self, response: TextResponse, reason: str) -> dict[str, Any]:
+        def header(name: bytes) -> str | None:
+            value = response.headers.get(name)
+            return value.decode("latin-1") if value else None
+
+        self.crawler.stats.inc_value(f"newsarchive/detected/{reason}")
+        return {
+            "url": response.url,
+            "html": response.text,
+            "status": response.status,
+            "etag": header(b"ETag"),
+            "last_modified": header(b"Last-Modified"),
+            "warc_record_id": response.meta.get(WARC_ID_META),
+            "fetched_at": datetime.now(timezone.utc),
+            "seen": response.meta.get("newsarchive_seen"),
+            "detected_by": reason,
+        }
+
+    def _follow(self, response: TextResponse) -> Iterator[Request]:
+        depth = int(response.meta.get(DEPTH_META, 0))
+        kind = response.meta.get(KIND_META)
+        if kind == "start":
+            # feeds a start page advertises are discovery too
+            for href in response.xpath(
+                "//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href"
+            ).getall():
+                req = self._request(urljoin(response.url, href.strip()), "feed", depth=depth, listed=True)
+                if req is not None:
+                    yield req
+        if depth >= self.max_depth:
+            if not self._depth_limited and response.xpath("//a[@href]"):
+                self._depth_limited = True
+                self.crawler.stats.set_value("newsarchive/depth_limit_reached", True)
+            return
+        base = response.url
+        for href in response.xpath("//a/@href").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+                continue
+            try:
+                url = urljoin(base, href)
+            except ValueError:
+                continue
+            req = self._request(url, "page", depth=depth + 1)
+            if req is not None:
+                yield req
+
+    # -- failures
+
+    def on_error(self, failure: Any) -> None:
+        """A request that produced no usable response: count it once, log one line."""
+        request = failure.request
+        url = request.url
+        stats = self.crawler.stats
+        if failure.check(IgnoreRequest):
+            if "robots.txt" in str(failure.value):
+                count(stats, "robots-denied", url=url)
+                log.info("news: robots.txt forbids %s", url)
+            # other skips were counted by whoever raised them (seen URLs, hardening components)
+            return
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"http-{status}"
+        else:
+            reason = _failure_reason(failure.value)
+        count(stats, "failed", reason, url=url)
+        log.warning("news: failed %s: %s", url, reason if reason.startswith("http-") else f"{reason}: {failure.value}")
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """A short, stable reason for a download failure."""
+    names = {
+        "DownloadCancelledError": "too-large",
+        "DownloadTimeoutError": "timeout",
+        "TimeoutError": "timeout",
+        "TCPTimedOutError": "timeout",
+        "DownloadConnectionRefusedError": "connection-refused",
+        "ConnectionRefusedError": "connection-refused",
+        "CannotResolveHostError": "dns",
+        "DNSLookupError": "dns",
+        "ResponseDataLossError": "data-loss",
+        "ResponseNeverReceived": "connection-lost",
+        "ConnectionLost": "connection-lost",
+        "DownloadFailedError": "download-error",
+    }
+    return names.get(type(exc).__name__, type(exc).__name__.lower())

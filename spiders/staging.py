@@ -1,0 +1,227 @@
+"""The item pipeline that turns article pages into staged records, and the run's bucket layout.
+
+For each article page the spider yields, :class:`StagingPipeline` extracts the article with
+``pipelines.extract.extract_with_reason`` (the source's ``keep_comments`` and ``cleaning`` rules),
+adds the fetch facts (source, run id, fetched_at, HTTP status, ETag, Last-Modified, WARC record
+id) and appends one ``Article.to_json()`` line to a local ``records.jsonl``; at close the file is
+uploaded to ``staging/<run_id>/<source>/records.jsonl``.
+
+Outcomes: ``extracted``; ``not-article/<reason>`` when the extractor finds no article text;
+``skipped-seen/unchanged`` when a known article came back with the same text;
+``failed/<reason>`` on an unexpected error (one log line, the crawl goes on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import DropItem
+
+from pipelines.extract import extract_with_reason
+from pipelines.models import article_id
+from pipelines.urls import canonicalize_url
+from spiders.outcomes import count
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from pipelines.storage import Storage
+
+log = logging.getLogger(__name__)
+
+RECORDS_NAME = "records.jsonl"
+WARC_NAME = "responses.warc.gz"
+SUMMARY_NAME = "summary.json"
+RUN_NAME = "run.json"
+STORAGE_ERRORS_STAT = "newsarchive/storage_errors"
+
+
+@dataclass
+class RunContext:
+    """Where one source's crawl stages its files: local work dir and bucket prefix."""
+
+    source_id: str
+    run_id: str
+    work_dir: Path
+    prefix: str  # staging/<run_id>/<source>
+    storage: Storage | None
+    temporary: bool
+
+    def key(self, name: str) -> str:
+        """Bucket key of a staged file, e.g. ``staging/<run_id>/<source>/records.jsonl``."""
+        return f"{self.prefix}/{name}"
+
+    def path(self, name: str) -> Path:
+        """Local path of a staged file before upload."""
+        return self.work_dir / name
+
+
+def staging_prefix(staging_root: str, run_id: str, source_id: str | None = None) -> str:
+    """``staging/<run_id>`` or ``staging/<run_id>/<source>``."""
+    base = f"{staging_root.strip('/')}/{run_id}"
+    return f"{base}/{source_id}" if source_id else base
+
+
+def get_storage(crawler: Crawler) -> Storage | None:
+    """The crawl's bucket (one client per crawler), or ``None`` with ``NEWSARCHIVE_UPLOAD=False``."""
+    if not crawler.settings.getbool("NEWSARCHIVE_UPLOAD", True):
+        return None
+    storage = getattr(crawler, "_newsarchive_storage", None)
+    if storage is None:
+        from pipelines.storage import S3Settings, Storage
+
+        storage = Storage(S3Settings.from_env())
+        crawler._newsarchive_storage = storage  # type: ignore[attr-defined]
+    return storage
+
+
+def run_context(crawler: Crawler) -> RunContext:
+    """The crawler's :class:`RunContext`, created once (the spider must be set: call from
+    ``spider_opened``/``open_spider`` onwards)."""
+    ctx = getattr(crawler, "_newsarchive_run", None)
+    if ctx is not None:
+        return ctx
+    spider = crawler.spider
+    source_id: str = spider.source.id  # type: ignore[union-attr]
+    run_id: str = spider.run_id  # type: ignore[union-attr]
+    root = crawler.settings.get("NEWSARCHIVE_WORK_DIR")
+    temporary = not root
+    base = Path(root) if root else Path(tempfile.mkdtemp(prefix="newsarchive-"))
+    work = base / run_id / source_id
+    work.mkdir(parents=True, exist_ok=True)
+    ctx = RunContext(
+        source_id=source_id,
+        run_id=run_id,
+        work_dir=work,
+        prefix=staging_prefix(crawler.settings.get("NEWSARCHIVE_STAGING_PREFIX", "staging"), run_id, source_id),
+        storage=get_storage(crawler),
+        temporary=temporary,
+    )
+    crawler._newsarchive_run = ctx  # type: ignore[attr-defined]
+    return ctx
+
+
+def upload(crawler: Crawler, name: str, content_type: str) -> bool:
+    """Upload a staged local file to the run's prefix; a storage error is logged and counted."""
+    from pipelines.storage import StorageError
+
+    ctx = run_context(crawler)
+    path = ctx.path(name)
+    if ctx.storage is None or not path.exists():
+        return False
+    try:
+        ctx.storage.upload_file(ctx.key(name), path, content_type=content_type)
+    except StorageError as exc:
+        log.error("staging: cannot upload %s: %s", ctx.key(name), exc)
+        crawler.stats.inc_value(STORAGE_ERRORS_STAT)
+        crawler.stats.set_value(f"newsarchive/storage_error/{name}", str(exc))
+        return False
+    log.info("staging: uploaded %s (%d bytes)", ctx.key(name), path.stat().st_size)
+    return True
+
+
+def text_hash(text: str) -> str:
+    """Hash of an article's extracted text (whitespace-normalised): what "unchanged" means."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+class StagingPipeline:
+    """Extract each article page and stage it as one JSONL record (see the module docstring).
+
+    Items are dicts built by the ``news`` spider: ``url``, ``html``, ``status``, ``etag``,
+    ``last_modified``, ``warc_record_id``, ``fetched_at`` and ``seen`` (the URL's seen-state
+    entry, if any). The returned item carries ``article`` (the staged record as a dict) and
+    ``content_hash``; the HTML is dropped from it.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self._out = None
+        self.staged = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StagingPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        ctx = run_context(self.crawler)
+        self._out = ctx.path(RECORDS_NAME).open("w", encoding="utf-8")
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if self.staged:
+            upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
+        self.stats.set_value("newsarchive/staged_records", self.staged)
+
+    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+        source = self.crawler.spider.source  # type: ignore[union-attr]
+        url = item["url"]
+        try:
+            result = extract_with_reason(
+                item["html"], url, keep_comments=source.keep_comments, rules=source.cleaning
+            )
+        except TypeError:
+            # the placeholder extractor predates ``rules``
+            result = extract_with_reason(item["html"], url, keep_comments=source.keep_comments)
+        except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
+            log.error("staging: extraction crashed on %s: %s: %s", url, type(exc).__name__, exc)
+            count(self.stats, "failed", "extract-error")
+            raise DropItem(f"extraction crashed: {type(exc).__name__}") from None
+        article = result.article
+        if article is None:
+            reason = (result.reason or "no-article").split(":")[0].strip().replace(" ", "-")
+            count(self.stats, "not-article", reason)
+            raise DropItem(f"not an article after extraction ({result.reason})")
+        digest = text_hash(article.text)
+        seen = item.get("seen") or {}
+        if seen.get("content_hash") == digest:
+            count(self.stats, "skipped-seen", "unchanged")
+            item.pop("html", None)
+            item["content_hash"] = digest
+            item["unchanged"] = True
+            raise DropItem("seen before with the same text")
+        updates: dict[str, Any] = {
+            "source": source.id,
+            "run_id": self.crawler.spider.run_id,  # type: ignore[union-attr]
+            "fetched_at": item.get("fetched_at") or datetime.now(timezone.utc),
+            "http_status": item.get("status"),
+            "etag": item.get("etag"),
+            "last_modified": item.get("last_modified"),
+            "warc_record_id": item.get("warc_record_id"),
+        }
+        if not article.url:
+            updates["url"] = url
+        if not article.canonical_url:
+            updates["canonical_url"] = canonicalize_url(article.url or url)
+            updates["id"] = article_id(updates["canonical_url"])
+        if source.language and not article.language:
+            updates["language"] = source.language
+        if source.tags and not article.source_tags:
+            updates["source_tags"] = list(source.tags)
+        article = article.model_copy(update=updates)
+        assert self._out is not None
+        self._out.write(article.to_json() + "\n")
+        self._out.flush()
+        self.staged += 1
+        count(self.stats, "extracted")
+        item.pop("html", None)
+        item["article"] = article.to_json_dict()
+        item["content_hash"] = digest
+        return item
+
+
+def cleanup(crawler: Crawler) -> None:
+    """Remove the local work directory when it was a temporary one."""
+    ctx = getattr(crawler, "_newsarchive_run", None)
+    if ctx is not None and ctx.temporary:
+        shutil.rmtree(ctx.work_dir.parent.parent, ignore_errors=True)
