@@ -123,8 +123,12 @@ class StackPorts:
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
-    """Whether a TCP listener could bind ``host:port`` right now."""
+    """Whether a TCP listener could bind ``host:port`` right now.
+
+    SO_REUSEADDR as Go's listeners do, so TIME_WAIT leftovers of a just-stopped stack do not count.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -354,7 +354,10 @@ class Storage:
                     f"(access key {self.settings.access_key_id!r}: {code}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
                 )
             if code in ("AccessDenied", "Forbidden", "403") or status == 403:
-                return AccessDenied(f"{op} {where}: access denied by {endpoint} ({message}); check the credentials' permissions")
+                return AccessDenied(
+                    f"{op} {where}: access denied by {endpoint} ({message}); check AWS_ACCESS_KEY_ID/"
+                    f"AWS_SECRET_ACCESS_KEY and the key's permissions"
+                )
             if status is not None and status >= 500:
                 attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
                 return StorageError(

@@ -1,0 +1,200 @@
+"""The local S3 stack (`newsarchive stack up|down|status`) with a temp home on free ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.stack import (
+    GRPC_OFFSET,
+    PortInUse,
+    SeaweedServer,
+    StackError,
+    StackPorts,
+    free_ports,
+    stack_down,
+    stack_status,
+    stack_up,
+)
+from pipelines.storage import AccessDenied, S3Settings, Storage
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def home(tmp_path: Path):
+    """A temp NEWSARCHIVE_HOME; whatever stack it holds is stopped afterwards."""
+    home = tmp_path / "home"
+    yield home
+    stack_down(home)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_stack_up_status_down_lifecycle(home: Path):
+    ports = StackPorts.free()
+    info = stack_up(home, bucket="newsarchive", ports=ports)
+    assert not info.already_running
+    assert info.endpoint_url == f"http://127.0.0.1:{ports.s3}"
+    assert os.getsid(info.pid) != os.getsid(0)  # detached: survives the CLI process
+
+    # the state file is private and lets every other command find the stack
+    state_file = home / "stack.json"
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "credentials.json").stat().st_mode) == 0o600
+    state = json.loads(state_file.read_text())
+    assert state["pid"] == info.pid and state["ports"]["s3"] == ports.s3 and state["bucket"] == "newsarchive"
+    settings = S3Settings.from_env({"NEWSARCHIVE_HOME": str(home)})
+    assert settings.endpoint_url == info.endpoint_url and settings.bucket == "newsarchive"
+    Storage(settings).put_json("articles/a.json", {"kept": True})  # the bucket exists
+
+    # idempotent
+    again = stack_up(home, ports=StackPorts.free())
+    assert again.already_running and again.pid == info.pid and again.endpoint_url == info.endpoint_url
+
+    status = stack_status(home)
+    assert status.running and status.s3_answers and status.pid == info.pid and status.bucket == "newsarchive"
+    assert status.data_dir == home / "seaweedfs"
+
+    assert stack_down(home) is True
+    assert not _alive(info.pid)
+    assert not state_file.exists()
+    assert not stack_status(home).running
+    assert stack_down(home) is False
+
+    # up again: same credentials, data kept on disk under home/seaweedfs
+    credentials = json.loads((home / "credentials.json").read_text())
+    restarted = stack_up(home, ports=ports)
+    assert restarted.pid != info.pid
+    assert restarted.settings.access_key_id == credentials["access_key_id"]
+    assert Storage(restarted.settings).get_json("articles/a.json") == {"kept": True}
+
+
+def test_stack_is_private(home: Path):
+    info = stack_up(home, ports=StackPorts.free())
+    wrong = Storage(S3Settings(info.endpoint_url, info.settings.access_key_id, "wrong", bucket=info.bucket, max_attempts=1))
+    with pytest.raises(AccessDenied):
+        wrong.exists("anything")
+
+
+def test_stack_down_leaves_an_unrelated_process_alone(home: Path):
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        home.mkdir(parents=True)
+        state = {
+            "pid": sleeper.pid,
+            "ports": StackPorts.from_env({}).as_dict(),
+            "endpoint_url": "http://127.0.0.1:18333",
+            "bucket": "newsarchive",
+            "access_key_id": "x",
+            "secret_access_key": "y",
+            "data_dir": str(home / "seaweedfs"),
+            "store_dir": str(home / "seaweedfs" / "data"),
+            "log_file": str(home / "seaweedfs" / "weed.log"),
+        }
+        (home / "stack.json").write_text(json.dumps(state))
+        assert not stack_status(home).running
+        assert stack_down(home) is False
+        assert sleeper.poll() is None  # still running
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_stack_down_leaves_another_weed_alone(home: Path, s3_server: SeaweedServer, s3_settings):
+    """A state file naming somebody else's weed (other data dir) must not stop it."""
+    home.mkdir(parents=True)
+    state = {
+        "pid": s3_server.pid,
+        "ports": s3_server.ports.as_dict(),
+        "endpoint_url": s3_server.endpoint_url,
+        "bucket": s3_settings.bucket,
+        "access_key_id": s3_server.access_key,
+        "secret_access_key": s3_server.secret_key,
+        "data_dir": str(home / "seaweedfs"),
+        "store_dir": str(home / "seaweedfs" / "data"),
+        "log_file": str(home / "weed.log"),
+    }
+    (home / "stack.json").write_text(json.dumps(state))
+    assert stack_down(home) is False
+    assert _alive(s3_server.pid)
+    Storage(s3_settings).put_bytes("still/alive", b"1")
+
+
+def test_busy_port_fails_fast_naming_the_variable(home: Path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        if port > 65535 - GRPC_OFFSET:
+            pytest.skip("kernel gave a port too high for the test")
+        ports = StackPorts.from_env({"NEWSARCHIVE_S3_PORT": str(port)})
+        assert ports.s3 == port
+        with pytest.raises(PortInUse, match=f"port {port} .*NEWSARCHIVE_S3_PORT"):
+            stack_up(home, ports=ports)
+    assert not (home / "stack.json").exists()
+
+
+def test_server_that_dies_reports_its_log(tmp_path: Path):
+    fake_weed = tmp_path / "weed"
+    fake_weed.write_text("#!/bin/sh\necho 'boom: cannot start' >&2\nexit 3\n")
+    fake_weed.chmod(0o755)
+    server = SeaweedServer(tmp_path / "s", StackPorts.free(), "k", "s", weed=str(fake_weed))
+    with pytest.raises(StackError, match="exited with code 3.*boom: cannot start"):
+        server.start(timeout=10)
+
+
+def test_free_ports_leave_room_for_grpc():
+    ports = free_ports(5)
+    assert len(set(ports)) == 5
+    for port in ports:
+        assert 1024 <= port < 65535 - GRPC_OFFSET
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port + GRPC_OFFSET))
+
+
+def test_default_ports_and_their_grpc_companions_fit():
+    ports = StackPorts.from_env({})
+    assert ports.as_dict() == StackPorts.DEFAULTS
+    assert max(ports.as_dict().values()) + GRPC_OFFSET <= 65535
+    with pytest.raises(StackError, match="out of range"):
+        StackPorts.from_env({"NEWSARCHIVE_ADMIN_PORT": "60000"})
+    with pytest.raises(StackError, match="not a port"):
+        StackPorts.from_env({"NEWSARCHIVE_S3_PORT": "abc"})
+
+
+def test_weed_command_line_is_loopback_private_and_explicit(tmp_path: Path):
+    server = SeaweedServer(tmp_path, StackPorts(20001, 20002, 20003, 20004, 20005), "k", "s", weed=sys.executable)
+    command = server.command()
+    for flag in (
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        "-webdav=false",
+        "-admin.ui=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.config={tmp_path / 's3.json'}",
+        "-s3.autoCreateBucket=false",
+        "-s3.allowDeleteBucketNotEmpty=false",
+        "-s3.port=20001",
+        "-master.port=20002",
+        "-volume.port=20003",
+        "-filer.port=20004",
+        "-admin.port=20005",
+    ):
+        assert flag in command
