@@ -9,7 +9,8 @@ Decision (see docs/crawling.md):
   (listing signals: a listing ``@type``, a non-article ``og:type`` without article JSON-LD,
   several ``<article>`` elements);
 * without patterns, the page must say it: article JSON-LD, or ``og:type=article`` / a single
-  ``<article>`` with at least ``min_words`` words of text.
+  ``<article>`` with at least ``min_words`` words of text and a publication date (SEO plugins
+  put ``og:type=article`` on About pages too).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class PageSignals:
     jsonld_types: frozenset[str] = field(default_factory=frozenset)
     article_elements: int = 0
     article_words: int = 0  # words in the largest <article>, else in all <p> of the body
+    dated: bool = False  # a publication date: article:published_time, datePublished, <time> in the story
 
     @property
     def jsonld_article(self) -> bool:
@@ -112,18 +114,32 @@ def page_signals(html: str | Selector) -> PageSignals:
         "//meta[translate(@property,'OGTYPE','ogtype')='og:type' or translate(@name,'OGTYPE','ogtype')='og:type']/@content"
     ).get()
     scripts = sel.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]/text()").getall()
-    articles = sel.xpath("//article")
+    # story-level <article> elements: not nested, not a reader comment (WordPress wraps each
+    # comment in <article class="comment-body">)
+    articles = sel.xpath(
+        "//article[not(ancestor::article)][not(contains(@class,'comment'))][not(starts-with(@id,'comment') or starts-with(@id,'div-comment'))]"
+    )
     if articles:
         words = max(_count_words(a.xpath(".//p//text() | .//li//text() | ./text()").getall()) for a in articles)
         if words == 0:
             words = max(_count_words(a.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()) for a in articles)
     else:
         words = _count_words(sel.xpath("//body//p//text()").getall())
+    dated = bool(
+        sel.xpath(
+            "//meta[@property='article:published_time' or @name='article:published_time'"
+            " or @itemprop='datePublished' or @name='date' or @name='pubdate']/@content"
+        ).get()
+        or sel.xpath("//*[@itemprop='datePublished']").get()
+        or sel.xpath("//article//time[@datetime][not(ancestor::*[contains(@class,'comment')])]").get()
+        or any('"datePublished"' in s for s in scripts)
+    )
     return PageSignals(
         og_type=og.strip().lower() if og else None,
         jsonld_types=jsonld_types(scripts),
         article_elements=len(articles),
         article_words=words,
+        dated=dated,
     )
 
 
@@ -156,10 +172,12 @@ def detect(
         return Detection(False, "listing-signals")
     if signals.jsonld_article:
         return Detection(True, "json-ld")
-    if signals.og_type == "article" and signals.article_words >= min_words:
-        return Detection(True, "og-type")
-    if signals.article_elements == 1 and signals.article_words >= min_words:
-        return Detection(True, "article-element")
     if signals.og_type == "article" or signals.article_elements == 1:
-        return Detection(False, "too-short")
+        # SEO plugins stamp og:type=article on static pages (About, Contact) too: a story
+        # also has a publication date and enough words
+        if signals.article_words < min_words:
+            return Detection(False, "too-short")
+        if not signals.dated:
+            return Detection(False, "undated")
+        return Detection(True, "og-type" if signals.og_type == "article" else "article-element")
     return Detection(False, "no-article-signals")

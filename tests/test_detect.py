@@ -28,16 +28,32 @@ def test_json_ld_article_types_including_graph_and_lists() -> None:
     assert detect("https://n.example/x", page(broken)).is_article  # trailing comma tolerated
 
 
-def test_og_type_article_needs_text() -> None:
+DATED = '<meta property="article:published_time" content="2024-05-01T10:00:00+00:00">'
+
+
+def test_og_type_article_needs_text_and_a_date() -> None:
     og = '<meta property="og:type" content="article">'
-    assert detect("https://n.example/x", page(og, f"<p>{BODY}</p>")).reason == "og-type"
+    assert detect("https://n.example/x", page(og + DATED, f"<p>{BODY}</p>")).reason == "og-type"
+    # an About page with og:type=article (as Yoast emits) but no publication date
+    about = detect("https://n.example/about/", page(og, f"<article><p>{BODY}</p></article>"))
+    assert not about.is_article and about.reason == "undated"
     short = detect("https://n.example/x", page(og, "<p>Just a teaser.</p>"))
     assert not short.is_article and short.reason == "too-short"
 
 
 def test_single_article_element_with_enough_words() -> None:
-    assert detect("https://n.example/x", page(body=f"<article><p>{BODY}</p></article>")).reason == "article-element"
+    dated = f'<article><time datetime="2024-05-01">May 1</time><p>{BODY}</p></article>'
+    assert detect("https://n.example/x", page(body=dated)).reason == "article-element"
     assert not detect("https://n.example/x", page(body="<article><p>Tiny.</p></article>")).is_article
+
+
+def test_reader_comments_do_not_make_a_post_a_listing() -> None:
+    comments = "".join(
+        f'<article id="div-comment-{i}" class="comment-body"><p>Nice post {i}</p></article>' for i in range(6)
+    )
+    post = f'<article class="post"><time datetime="2024-05-01">May 1</time><p>{BODY}</p></article>{comments}'
+    verdict = detect("https://n.example/2024/05/x/", page('<meta property="og:type" content="article">', post))
+    assert verdict.is_article, verdict
 
 
 def test_listings_are_not_articles() -> None:
