@@ -67,3 +67,30 @@ def storage(s3_settings):
     from pipelines.storage import Storage
 
     return Storage(s3_settings)
+
+
+@pytest.fixture(scope="session")
+def demo_site():
+    """The demo news sites (infra.demo_site) on ephemeral 127.0.0.1 ports, shared by the session.
+
+    Do not mutate it (no ``update_article()``): use ``fresh_demo_site`` for that.
+    """
+    from infra.demo_site import DemoSite
+
+    site = DemoSite(slow_seconds=1.0).start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.fixture
+def fresh_demo_site():
+    """A private demo site for one test (safe to call ``update_article()`` or read the request log)."""
+    from infra.demo_site import DemoSite
+
+    site = DemoSite(slow_seconds=1.0, retry_after=1).start()
+    try:
+        yield site
+    finally:
+        site.stop()
