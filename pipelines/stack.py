@@ -117,7 +117,7 @@ class StackPorts:
                     grpc = f" (gRPC of {name} port {port})" if candidate != port else ""
                     raise PortInUse(
                         f"port {candidate}{grpc} on {host} is in use, needed by the local stack's {name} "
-                        f"service: set {self.ENV[name]} to another port below {MAX_PORT}, "
+                        f"service: set {self.ENV[name]} to another port (at most {MAX_PORT}), "
                         f"or check `newsarchive stack status`"
                     )
 
