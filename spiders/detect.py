@@ -37,6 +37,13 @@ LISTING_TYPES = frozenset(
 )
 NON_ARTICLE_OG = frozenset({"website", "profile", "object", "book", "video.other", "music.song"})
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Fallbacks on the raw markup for pages so broken that the parser swallows <head> (an unclosed
+# <title> turns the meta tags after it into title text).
+_RAW_OG_TYPE = re.compile(
+    r"""<meta\b[^>]*?(?:property|name)\s*=\s*["']?og:type["']?[^>]*?content\s*=\s*["']?([\w.:-]+)""", re.I
+)
+_RAW_SKIP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+_RAW_PUBLISHED = re.compile(r"""(?:property|name|itemprop)\s*=\s*["']?(?:article:published_time|datePublished)\b""", re.I)
 
 
 @dataclass(frozen=True)
@@ -107,9 +114,12 @@ def jsonld_types(scripts: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def page_signals(html: str | Selector) -> PageSignals:
-    """Read the signals of an HTML page (a string or an already built parsel ``Selector``)."""
+def page_signals(html: str | Selector, raw: str | None = None) -> PageSignals:
+    """Read the signals of an HTML page (a string or an already built parsel ``Selector``;
+    ``raw``, the markup as text, enables the fallbacks for badly broken pages)."""
     sel = html if isinstance(html, Selector) else Selector(text=html or "<html></html>")
+    if raw is None and isinstance(html, str):
+        raw = html
     og = sel.xpath(
         "//meta[translate(@property,'OGTYPE','ogtype')='og:type' or translate(@name,'OGTYPE','ogtype')='og:type']/@content"
     ).get()
@@ -121,7 +131,8 @@ def page_signals(html: str | Selector) -> PageSignals:
     )
     if articles:
         words = max(_count_words(a.xpath(".//p//text() | .//li//text() | ./text()").getall()) for a in articles)
-        if words == 0:
+        swallowed = len(sel.xpath("string(//title)").get() or "") > 500
+        if words == 0 or swallowed:
             words = max(_count_words(a.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()) for a in articles)
     else:
         words = _count_words(sel.xpath("//body//p//text()").getall())
@@ -134,6 +145,17 @@ def page_signals(html: str | Selector) -> PageSignals:
         or sel.xpath("//article//time[@datetime][not(ancestor::*[contains(@class,'comment')])]").get()
         or any('"datePublished"' in s for s in scripts)
     )
+    if raw:
+        head = raw[:200_000]
+        if og is None and (match := _RAW_OG_TYPE.search(head)):
+            og = match.group(1)
+        dated = dated or bool(_RAW_PUBLISHED.search(head))
+        swallowed = len(sel.xpath("string(//title)").get() or "") > 500
+        if words == 0 or swallowed:
+            body = raw[:500_000]
+            start = re.search(r"<body\b", body, re.I)
+            body = _RAW_SKIP.sub(" ", body[start.start() if start else 0 :])
+            words = len(_WORD.findall(body))
     return PageSignals(
         og_type=og.strip().lower() if og else None,
         jsonld_types=jsonld_types(scripts),
@@ -157,11 +179,13 @@ def detect(
     html: str | Selector,
     patterns: Iterable[re.Pattern[str] | str] = (),
     *,
-    min_words: int = 150,
+    min_words: int = 80,
+    raw: str | None = None,
 ) -> Detection:
-    """Decide whether the page at ``url`` is an article (see the module docstring)."""
+    """Decide whether the page at ``url`` is an article (see the module docstring); ``raw`` is
+    the markup as text when ``html`` is an already built ``Selector``."""
     patterns = list(patterns)
-    signals = page_signals(html)
+    signals = page_signals(html, raw)
     if patterns:
         if not url_matches(url, patterns):
             return Detection(False, "url-rule")

@@ -102,7 +102,7 @@ class NewsSpider(scrapy.Spider):
         settings.set("NEWSARCHIVE_RUN_ID", spider.run_id, priority="spider")
         spider.rules = UrlRules(spider.source)
         spider.max_depth = spider.source.limits.max_depth
-        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS", 150)
+        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS", 80)
         spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 50 * 1024 * 1024)
         spider.allowed_domains = spider.source.domains()
         return spider
@@ -205,7 +205,9 @@ class NewsSpider(scrapy.Spider):
                 yield req
 
     def _parse_page(self, response: TextResponse) -> Iterator[Any]:
-        verdict = detect(response.url, response.selector, self.source.article_patterns, min_words=self.min_words)
+        verdict = detect(
+            response.url, response.selector, self.source.article_patterns, min_words=self.min_words, raw=response.text
+        )
         if verdict.is_article:
             yield self._item(response, verdict.reason)
         else:
@@ -266,15 +268,15 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         url = request.url
         stats = self.crawler.stats
-        if failure.check(IgnoreRequest):
+        if failure.check(HttpError):  # before IgnoreRequest: HttpError is one
+            status = failure.value.response.status
+            reason = f"http-{status}"
+        elif failure.check(IgnoreRequest):
             if "robots.txt" in str(failure.value):
                 count(stats, "robots-denied", url=url)
                 log.info("news: robots.txt forbids %s", url)
             # other skips were counted by whoever raised them (seen URLs, hardening components)
             return
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            reason = f"http-{status}"
         else:
             reason = _failure_reason(failure.value)
         count(stats, "failed", reason, url=url)

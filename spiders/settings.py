@@ -73,7 +73,7 @@ NEWSARCHIVE_WORK_DIR = None  # local directory for WARC/JSONL before upload; a t
 NEWSARCHIVE_STAGING_PREFIX = "staging"
 NEWSARCHIVE_SEEN_PREFIX = "_state/seen"
 NEWSARCHIVE_UPLOAD = True  # False: keep the staged files local only (no bucket)
-NEWSARCHIVE_ARTICLE_MIN_WORDS = 150  # an <article> element with this many words is an article
+NEWSARCHIVE_ARTICLE_MIN_WORDS = 80  # og:type=article or an <article> element needs this many words (and a date)
 NEWSARCHIVE_FEED_MAX_BYTES = 50 * 1024 * 1024  # cap on a decompressed sitemap/feed
 NEWSARCHIVE_SUMMARY_MAX_FAILURES = 200  # failed/skipped URLs listed in summary.json
 

@@ -14,6 +14,7 @@ Outcomes: ``extracted``; ``not-article/<reason>`` when the extractor finds no ar
 from __future__ import annotations
 
 import hashlib
+import re
 import logging
 import shutil
 import tempfile
@@ -127,6 +128,25 @@ def upload(crawler: Crawler, name: str, content_type: str) -> bool:
     return True
 
 
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
+
+
+def repair_markup(html: str) -> str | None:
+    """The markup with an unclosed ``<title>`` closed at the end of its line, or ``None`` when
+    there is nothing to repair. (HTML parsers treat everything after an unclosed ``<title>`` as
+    its text, so the whole page vanishes into the title.)"""
+    opened = _TITLE_OPEN.search(html)
+    if opened is None or _TITLE_CLOSE.search(html, opened.end()):
+        return None
+    end = len(html)
+    for stop in ("\n", "<"):
+        pos = html.find(stop, opened.end())
+        if pos != -1:
+            end = min(end, pos)
+    return html[:end] + "</title>" + html[end:]
+
+
 def text_hash(text: str) -> str:
     """Hash of an article's extracted text (whitespace-normalised): what "unchanged" means."""
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
@@ -167,17 +187,18 @@ class StagingPipeline:
         source = self.crawler.spider.source  # type: ignore[union-attr]
         url = item["url"]
         try:
-            result = extract_with_reason(
-                item["html"], url, keep_comments=source.keep_comments, rules=source.cleaning
-            )
-        except TypeError:
-            # the placeholder extractor predates ``rules``
-            result = extract_with_reason(item["html"], url, keep_comments=source.keep_comments)
+            result = extract_with_reason(item["html"], url, keep_comments=source.keep_comments, rules=source.cleaning)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
             log.error("staging: extraction crashed on %s: %s: %s", url, type(exc).__name__, exc)
             count(self.stats, "failed", "extract-error")
             raise DropItem(f"extraction crashed: {type(exc).__name__}") from None
         article = result.article
+        if article is None and (repaired := repair_markup(item["html"])) is not None:
+            retry = extract_with_reason(repaired, url, keep_comments=source.keep_comments, rules=source.cleaning)
+            if retry.article is not None:
+                article = retry.article
+                count(self.stats, "repaired", "markup", url=url)
+                log.warning("staging: %s has broken markup (unclosed <title>); extracted after repair", url)
         if article is None:
             reason = (result.reason or "no-article").split(":")[0].strip().replace(" ", "-")
             count(self.stats, "not-article", reason)

@@ -87,3 +87,15 @@ def test_signals_are_read_from_the_page() -> None:
     assert "newsarticle" in signals.jsonld_types
     assert signals.article_elements == 1
     assert signals.article_words == 200
+
+
+def test_badly_broken_markup_still_detected() -> None:
+    # unclosed <title>: the parser swallows the meta tags after it
+    broken = (
+        "<html><head><title>Marathon record | Courier\n"
+        '<meta property="og:type" content="article">\n'
+        '<meta property="article:published_time" content="2026-11-12T09:00:00+00:00">\n'
+        f"</head><body><center><table><tr><td><p>{BODY}<p>more <b>bold <i>text</b></i></td></tr></table>"
+    )
+    verdict = detect("https://n.example/sport/x.html", broken)
+    assert verdict.is_article, verdict
