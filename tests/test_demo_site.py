@@ -232,3 +232,140 @@ def test_request_log_records_every_request(fresh_demo_site):
     assert log[-1].headers["if-none-match"] == headers["ETag"]
     assert all(r.started <= r.time for r in log)
     assert log[0].started <= log[-1].started
+
+
+# -- the traps source ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trap_site():
+    """A private demo site with short waits and small bombs, so the trap checks stay fast."""
+    from infra.demo_site import DemoSite
+
+    site = DemoSite(retry_after=1, drip_seconds=30, bomb_inflated_bytes=64 * 1024 * 1024).start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+def test_trap_truth_covers_every_reason(trap_site):
+    truth = trap_site.expected["traps"]
+    reasons = {case["reason"] for case in truth["cases"].values()}
+    assert reasons >= {"size-limit", "timeout", "trap", "robots-denied", "retry-after-wait", "soft-404", "not-article", "bad-encoding", "bad-feed"}
+    assert len(truth["articles"]) >= 5
+    assert not set(truth["junk"]) & set(truth["articles"])
+    for url in truth["junk"]:
+        assert any(re.match(p, url) for p in truth["junk_patterns"]) or url in truth["junk"]
+
+
+def test_trap_robots_has_crawl_delay_and_disallow(trap_site):
+    parser = urllib.robotparser.RobotFileParser(trap_site.url("traps", "/robots.txt"))
+    parser.read()
+    assert parser.crawl_delay("newsarchive") == 1
+    for url in trap_site.expected["traps"]["disallowed"]:
+        assert not parser.can_fetch("newsarchive", url)
+
+
+def test_endless_families_keep_linking_onwards(trap_site):
+    cases = trap_site.expected["traps"]["cases"]
+    body = fetch(cases["calendar"]["url"])[2].decode()
+    assert 'href="/calendar/2026/12/"' in body
+    assert 'href="/calendar/2100/02/"' in fetch(trap_site.url("traps", "/calendar/2100/01/"))[2].decode()
+    assert 'href="/archive/?page=1001"' in fetch(trap_site.url("traps", "/archive/?page=1000"))[2].decode()
+    assert 'href="/a/1/2/3/4/"' in fetch(trap_site.url("traps", "/a/1/2/3/"))[2].decode()
+    hops, url = 0, cases["redirect-chain"]["url"]
+    while True:
+        status, headers, _ = fetch(url)
+        if status != 302:
+            break
+        hops += 1
+        url = trap_site.url("traps", headers["Location"])
+    assert hops >= 10 and status == 200
+
+
+def test_sitemaps_loop_and_hide(trap_site):
+    cases = trap_site.expected["traps"]["cases"]
+    loop = cases["sitemap-loop"]["url"]
+    assert loop in _xml_locs(fetch(loop)[2])
+    hidden = _xml_locs(fetch(cases["hidden-sitemap"]["url"])[2])
+    assert hidden == [cases["hidden-sitemap-article"]["url"]]
+    _, _, home = fetch(trap_site.url("traps", "/"))
+    assert 'href="/hidden-sitemap.xml"' in home.decode()
+    assert cases["hidden-sitemap-article"]["url"].removeprefix(trap_site.sites["traps"]) not in home.decode()
+
+
+def test_gzip_bombs_inflate_far_beyond_their_size(trap_site):
+    import zlib
+
+    cases = trap_site.expected["traps"]["cases"]
+    for name in ("gzip-bomb", "sitemap-bomb"):
+        _, headers, body = fetch(cases[name]["url"])
+        inflater = zlib.decompressobj(31)
+        total = len(inflater.decompress(body, 0))
+        assert total >= 64 * 1024 * 1024 and total > 100 * len(body), name
+    assert fetch(cases["gzip-bomb"]["url"])[1]["Content-Encoding"] == "gzip"
+
+
+def test_drip_is_cut_by_a_client_timeout(trap_site):
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(trap_site.expected["traps"]["cases"]["slow-drip"]["url"])
+    with socket.create_connection((parts.hostname, parts.port), timeout=3) as sock:
+        sock.sendall(f"GET {parts.path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+        head = sock.recv(4096)
+        assert b" 200 " in head.split(b"\r\n")[0]
+        sock.settimeout(0.2)
+        start, received = time.monotonic(), b""
+        with pytest.raises(TimeoutError):
+            while time.monotonic() - start < 3:
+                received += sock.recv(10)
+    assert len(received) <= 3
+
+
+def test_retry_after_pages_serve_the_article_after_waiting(trap_site):
+    cases = trap_site.expected["traps"]["cases"]
+    status, headers, _ = fetch(cases["retry-after-429"]["url"])
+    assert status == 429 and headers["Retry-After"] == "1"
+    status, headers, _ = fetch(cases["retry-after-503"]["url"])
+    from email.utils import parsedate_to_datetime
+
+    assert status == 503 and parsedate_to_datetime(headers["Retry-After"]).tzinfo is not None
+    time.sleep(2.1)
+    for name in ("retry-after-429", "retry-after-503"):
+        status, _, body = fetch(cases[name]["url"])
+        assert status == 200 and is_article_markup(body), name
+
+
+def test_junk_bodies_and_encodings(trap_site):
+    truth = trap_site.expected["traps"]
+    cases = truth["cases"]
+    status, _, body = fetch(cases["soft-404"]["url"])
+    assert status == 200 and b"Sorry, the page you are looking for does not exist" in body and is_article_markup(body)
+    assert fetch(cases["empty-body"]["url"])[2] == b""
+    assert len(fetch(cases["tiny-body"]["url"])[2]) < 100
+    status, headers, body = fetch(cases["binary-body"]["url"])
+    assert headers["Content-Type"].startswith("text/html")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    url = cases["cp1252-declared-utf8"]["url"]
+    text = fetch(url)[2].decode("cp1252")
+    assert all(word in text for word in trap_site.expected["encoding_checks"][url])
+    status, headers, _ = fetch(cases["unknown-charset"]["url"])
+    assert status == 200 and "x-valley-1911" in headers["Content-Type"]
+    feed = fetch(cases["entity-bomb-feed"]["url"])[2]
+    assert feed.count(b"<!ENTITY") == 10
+    from lxml import etree
+
+    safe = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    start = time.monotonic()
+    try:
+        etree.fromstring(feed, safe)
+    except etree.XMLSyntaxError as exc:  # libxml2's amplification guard: the feed is refused, quickly
+        assert "amplification" in str(exc) or "entity" in str(exc).lower()
+    assert time.monotonic() - start < 2
+    assert fetch(cases["deep-nesting"]["url"])[2].count(b"<div>") == 5000
+    assert fetch(cases["wp-comments-post"]["url"])[0] == 405
+    status, headers, _ = fetch(cases["share"]["url"])
+    assert status == 302 and headers["Location"].startswith("https://")

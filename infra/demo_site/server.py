@@ -26,8 +26,9 @@ class RequestRecord:
     """One request as the server saw it.
 
     ``time`` and ``started`` are both ``time.monotonic()`` values: ``started`` when the request line
-    arrived, ``time`` when the answer was finished (or the client went away). Measure politeness
-    (Crawl-delay, Retry-After) on ``started``.
+    arrived, ``time`` when the status was sent, then again when the body was finished (or the client
+    went away). Measure politeness (Crawl-delay, Retry-After) on ``started``. Records are appended in
+    the order their status lines go out. ``bytes_sent`` counts body bytes written.
     """
 
     site: str
@@ -103,31 +104,39 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = Request(self.command, path, parts.query, headers)
         site = self.server.site
-        status, sent, error = 0, 0, ""
+        # Logged as soon as the status is known (before the body goes out), so a client that has
+        # read its response always finds the request in the log; sizes and end time follow.
+        self._record = RequestRecord(site.name, self.command, self.path, headers, 0, started, started)
+        self._logged = False
         try:
             response = site.handle(request)
             status = response.status
             if response.conditional and response.status == 200 and self.command in ("GET", "HEAD") and _not_modified(request, response):
                 status = 304
-            status, sent = self._send(response, status)
+            self._send(response, status)
         except (BrokenPipeError, ConnectionResetError, TimeoutError) as exc:
-            error = f"client went away: {type(exc).__name__}"
+            self._record.error = f"client went away: {type(exc).__name__}"
+            self.close_connection = True
         except Exception as exc:  # the log must show server bugs, and the client gets a 500
             log.exception("demo site %s failed on %s", site.name, self.path)
-            error = repr(exc)
-            status = 500
+            self._record.error = repr(exc)
+            self._record.status = 500
             try:
                 self.send_error(500)
             except OSError:
                 pass
         finally:
-            self.server.demo._record(
-                RequestRecord(site.name, self.command, self.path, headers, status, time.monotonic(), started, sent, error)
-            )
-        if error.startswith("client"):
-            self.close_connection = True
+            self._record.time = time.monotonic()
+            if not self._logged:
+                self.server.demo._record(self._record)
 
-    def _send(self, response: Response, status: int) -> tuple[int, int]:
+    def _log_now(self, status: int) -> None:
+        self._record.status = status
+        self._record.time = time.monotonic()
+        self.server.demo._record(self._record)
+        self._logged = True
+
+    def _send(self, response: Response, status: int) -> None:
         self.send_response(status)
         validators = response.conditional and response.status == 200
         if validators and response.etag:
@@ -135,8 +144,9 @@ class _Handler(BaseHTTPRequestHandler):
         if validators and response.last_modified is not None:
             self.send_header("Last-Modified", http_date(response.last_modified))
         if status == 304:
+            self._log_now(status)
             self.end_headers()
-            return status, 0
+            return
         has_type = any(k.lower() == "content-type" for k in response.headers)
         if response.content_type and not has_type:
             self.send_header("Content-Type", response.content_type)
@@ -145,20 +155,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = len(response.body) if response.stream is None else response.length
         if length is not None:
             self.send_header("Content-Length", str(length))
+        self._log_now(status)
         self.end_headers()
         if self.command == "HEAD":
-            return status, 0
+            return
         if response.stream is None:
             self.wfile.write(response.body)
-            return status, len(response.body)
-        sent = 0
+            self._record.bytes_sent = len(response.body)
+            return
         for chunk in response.stream():
             if self.server.demo._stopping.is_set():
                 break
             self.wfile.write(chunk)
             self.wfile.flush()
-            sent += len(chunk)
-        return status, sent
+            self._record.bytes_sent += len(chunk)
 
 
 class _SiteServer(ThreadingHTTPServer):
