@@ -1,12 +1,67 @@
-"""Article extraction (placeholder until the extraction issue lands: plain trafilatura)."""
+"""Article extraction: the article, not the page.
+
+One pass per page:
+
+1. guard the input (empty, binary, too large, too deep) so garbage costs bounded time;
+2. parse once with lxml;
+3. read the metadata from the whole page (:mod:`pipelines.metadata`) and, when the source keeps
+   them, the reader comments (:mod:`pipelines.reader_comments`);
+4. delete every widget container (:func:`pipelines.widgets.find_widgets`, one tree walk);
+5. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
+6. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers.
+
+:func:`extract_with_reason` never raises: a page that is not an article comes back as ``None`` with
+a short reason slug the crawler counts (see :data:`REASONS`).
+"""
 
 from __future__ import annotations
 
+import codecs
+import logging
+import os
+import threading
 from dataclasses import dataclass
 
 import trafilatura
+from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from trafilatura.utils import decode_file, repair_faulty_html
 
+from pipelines.clean import clean_text
+from pipelines.config import Cleaning
+from pipelines.metadata import page_metadata
 from pipelines.models import Article
+from pipelines.reader_comments import extract_comments
+from pipelines.widgets import find_widgets
+
+LOGGER = logging.getLogger(__name__)
+
+#: Pages larger than this many characters (or bytes) are refused with reason ``too-large``.
+#: A news article page is well under 2 MB even with inline scripts; refusing beats truncating,
+#: which would silently archive half an article. Override with ``NEWSARCHIVE_MAX_HTML_CHARS``.
+DEFAULT_MAX_HTML_CHARS = 8_000_000
+#: Fewer words than this after cleaning and the page is not an article (``too-short``);
+#: a source overrides it with ``cleaning.min_words``.
+DEFAULT_MIN_WORDS = 25
+
+#: Every reason an extraction may give for returning no article.
+REASONS = {
+    "empty": "no content at all",
+    "not-html": "binary data or text that is not HTML",
+    "too-large": "larger than the configured maximum",
+    "too-deep": "nesting deeper than the parser's limit (256): the tree would be cut",
+    "not-article": "a listing page (archive, tag, category, author, search)",
+    "no-main-text": "no main text found",
+    "too-short": "fewer words than the minimum",
+    "extractor-error": "the extractor failed (logged)",
+}
+
+# Share of control characters in the first bytes above which the input is binary, not HTML.
+_BINARY_SHARE = 0.02
+_SNIFF = 4096
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f")
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -17,15 +72,131 @@ class ExtractionResult:
     reason: str | None = None
 
 
-def extract_with_reason(html: str, url: str | None = None, *, keep_comments: bool = False) -> ExtractionResult:
-    """Extract an article from ``html``; never raises."""
+class NotAnArticle(ValueError):
+    """The page is not an article; ``args[0]`` is the reason slug (one of :data:`REASONS`)."""
+
+
+def _max_chars() -> int:
     try:
-        doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True)
-    except Exception as exc:  # noqa: BLE001 - the API never raises past this point
-        return ExtractionResult(None, f"extractor-error: {type(exc).__name__}")
+        return int(os.environ.get("NEWSARCHIVE_MAX_HTML_CHARS", DEFAULT_MAX_HTML_CHARS))
+    except ValueError:
+        return DEFAULT_MAX_HTML_CHARS
+
+
+def _parser() -> HTMLParser:
+    # lxml parsers keep state (error log): one per thread. huge_tree stays off, so libxml2 stops at
+    # depth 256 and says so in the error log instead of recursing through a hostile page.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = HTMLParser(
+            collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True, huge_tree=False
+        )
+    return parser
+
+
+def _looks_binary(text: str) -> bool:
+    head = text[:_SNIFF]
+    return sum(ch in _CONTROL for ch in head) > _BINARY_SHARE * len(head)
+
+
+def _decode(data: bytes, limit: int) -> str:
+    """Bytes to text: a byte-order mark decides, else trafilatura's detection (UTF-8 first)."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    if b"\x00" in data[:_SNIFF]:
+        raise NotAnArticle("not-html")
+    return decode_file(data, limit)
+
+
+def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
+    """Parse a page into an lxml tree, or raise :class:`NotAnArticle` saying why it cannot be one."""
+    limit = max_chars or _max_chars()
+    if not html:
+        raise NotAnArticle("empty")
+    if len(html) > limit:
+        raise NotAnArticle("too-large")
+    if isinstance(html, bytes):
+        html = _decode(html, limit)
+    if not html.strip():
+        raise NotAnArticle("empty")
+    if _looks_binary(html) or "<" not in html[: 64 * 1024]:
+        raise NotAnArticle("not-html")
+    html = repair_faulty_html(html, html[:50].lower())
+    parser = _parser()
+    try:
+        tree = document_fromstring(html, parser=parser)
+    except ValueError:  # a str that declares its own encoding: let lxml read the bytes
+        tree = document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+    except Exception as exc:  # noqa: BLE001 - lxml raises ParserError on documents it gives up on
+        LOGGER.debug("lxml could not parse the page: %s", exc)
+        raise NotAnArticle("not-html") from None
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        raise NotAnArticle("too-deep")
+    return tree
+
+
+def remove_widgets(tree: HtmlElement) -> int:
+    """Delete every widget container from ``tree`` in place (tails kept); returns how many."""
+    found = find_widgets(tree)
+    for element in found:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return len(found)
+
+
+def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cleaning | None) -> Article:
+    tree = parse_html(html)
+    meta = page_metadata(tree, url)
+    if meta.is_listing:
+        raise NotAnArticle("not-article")
+    comments = extract_comments(tree) if keep_comments else []
+    remove_widgets(tree)
+    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if doc is None or not (doc.text or "").strip():
-        return ExtractionResult(None, "no-main-text")
-    return ExtractionResult(Article(url=url or doc.url or "", title=doc.title, text=doc.text))
+        raise NotAnArticle("no-main-text")
+    text = clean_text(doc.text, rules)
+    min_words = rules.min_words if rules is not None and rules.min_words is not None else DEFAULT_MIN_WORDS
+    if len(text.split()) < max(min_words, 1):
+        raise NotAnArticle("too-short")
+    return Article(
+        url=url or meta.canonical_url or "",
+        canonical_url=meta.canonical_url,
+        title=meta.title,
+        authors=meta.authors,
+        published=meta.published,
+        modified=meta.modified,
+        text=text,
+        language=meta.language,
+        site_name=meta.site_name,
+        description=meta.description,
+        image=meta.image,
+        categories=meta.categories,
+        tags=meta.tags,
+        comments=comments,
+    )
+
+
+def extract_with_reason(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    keep_comments: bool = False,
+    rules: Cleaning | None = None,
+) -> ExtractionResult:
+    """Extract the article in ``html`` (fetched from ``url``); never raises.
+
+    ``keep_comments`` puts reader comments in ``Article.comments`` (never in the text);
+    ``rules`` are the source's cleaning rules. Without an article, ``reason`` is one of
+    :data:`REASONS`.
+    """
+    try:
+        return ExtractionResult(_extract(html, url, keep_comments, rules))
+    except NotAnArticle as refused:
+        return ExtractionResult(None, refused.args[0])
+    except Exception as exc:  # noqa: BLE001 - the API never raises past this point
+        LOGGER.warning("extraction failed for %s: %s: %s", url or "<html>", type(exc).__name__, exc)
+        return ExtractionResult(None, "extractor-error")
 
 
 def extract(html: str, url: str | None = None) -> Article | None:

@@ -1,0 +1,350 @@
+"""Article metadata from a parsed page: what the page states, never a guess.
+
+trafilatura's ``<meta>``/JSON-LD readers supply title, author, site name, description and image;
+this module adds what an archive needs on top of them: timezone-aware published/modified
+datetimes from the page's machine-readable fields (JSON-LD, Open Graph ``article:*``, microdata,
+``<time>``), the canonical URL, the page language, and categories and tags from every place a CMS
+puts them (``rel=tag``/``rel=category`` links, ``article:tag``/``article:section``, JSON-LD
+``keywords``/``articleSection``). A field the page does not carry stays ``None`` (or empty).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from htmldate.core import examine_header
+from htmldate.extractors import extract_url_date
+from htmldate.utils import Extractor as DateOptions
+from htmldate.validators import get_max_date, get_min_date
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    Document,
+    examine_meta,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    normalize_authors,
+)
+
+from pipelines.urls import canonicalize_url
+
+LOGGER = logging.getLogger(__name__)
+
+#: schema.org types that are an article (a JSON-LD node of one of these describes the page's story).
+ARTICLE_TYPES = frozenset(
+    {
+        "Article", "NewsArticle", "BlogPosting", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle",
+        "BackgroundNewsArticle", "ReviewNewsArticle", "LiveBlogPosting", "ScholarlyArticle", "TechArticle",
+        "SocialMediaPosting", "Report", "AskPublicNewsArticle", "SatiricalArticle", "Posting",
+    }
+)
+#: schema.org types of pages that are not one article (listings, profiles, search results).
+LISTING_TYPES = frozenset({"CollectionPage", "ProfilePage", "SearchResultsPage", "ItemList", "CheckoutPage"})
+#: WordPress ``<body>`` classes of listing pages (archives, tag/category/author pages, search, 404).
+LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "author", "search", "search-results", "error404", "blog"})
+
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
+_SPLIT_KEYWORDS = re.compile(r"\s*[,;]\s*")
+_SPLIT_NAMES = re.compile(r"\s*(?:;|,| and | & )\s*")
+
+# Machine-readable date and author fields, in order of trust (first one found wins). Keys are
+# lowercased ``<meta>`` name/property values, or ``itemprop:X`` for microdata.
+_PUBLISHED_KEYS = (
+    "article:published_time", "itemprop:datepublished", "parsely-pub-date", "sailthru.date", "publish-date",
+    "pubdate", "dc.date.issued", "dcterms.issued", "date", "og:published_time",
+)
+_MODIFIED_KEYS = (
+    "article:modified_time", "itemprop:datemodified", "og:updated_time", "last-modified", "dc.date.modified",
+    "dcterms.modified",
+)
+_AUTHOR_KEYS = ("author", "parsely-author", "sailthru.author", "dc.creator", "article:author")
+_CANONICAL = XPath('//link[@rel="canonical"]/@href')
+_ITEMPROPS = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"]')
+_PUBLISHED_CLASSES = frozenset({"published", "entry-date", "post-date", "publish-date", "dt-published"})
+_MODIFIED_CLASSES = frozenset({"updated", "modified", "dt-updated"})
+# A byline in the page: microdata, rel=author, or a byline/author class outside comment markup
+# (trafilatura's own byline search deep-copies the tree and costs more than the extraction).
+_BYLINE = XPath(
+    """//*[self::a or self::span or self::div or self::p or self::address or self::cite or self::strong]
+    [@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author")]
+    [not(contains(@class, "comment") or ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]
+    [not(ancestor::*[contains(@class, "author-bio") or contains(@class, "about-author")])]"""
+)
+_BY = re.compile(r"^(?:by|par|von|por|بقلم|posted by|written by)\s*:?\s+", re.IGNORECASE)
+
+
+@dataclass
+class PageMetadata:
+    """Everything known about a page apart from its text."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    description: str | None = None
+    image: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    page_types: set[str] = field(default_factory=set)
+    body_classes: set[str] = field(default_factory=set)
+
+    @property
+    def is_listing(self) -> bool:
+        """The page says it is a listing (tag/category/author/search page), not one article."""
+        if self.body_classes & LISTING_BODY_CLASSES and not self.body_classes & {"single", "single-post"}:
+            return True
+        return bool(self.page_types & LISTING_TYPES) and not (self.page_types & ARTICLE_TYPES)
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """A timezone-aware datetime from an ISO-8601-like string, or ``None``.
+
+    A bare date becomes midnight UTC and a time without a zone is read as UTC (the date is what
+    the page says; only the offset is assumed). Anything unparseable is ``None``.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if len(text) < 8 or len(text) > 40:
+        return None
+    text = re.sub(r"(\d)\s+(\d{2}:)", r"\1T\2", text)  # "2020-01-14 10:00" → ISO
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)  # "+0100" → "+01:00"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(text[:10]), datetime.min.time())
+        except ValueError:
+            return None
+    if not 1990 <= parsed.year <= 2100:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object on the page, ``@graph`` members included."""
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+                yield item
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k for k in kinds if isinstance(k, str)}
+
+
+def _strings(value: Any, key: str = "name") -> list[str]:
+    """Text values of a JSON-LD property: a string, a list, or objects carrying ``key``."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _strings(value.get(key), key)
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item, key)]
+    return []
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        text = " ".join(value.split())
+        if text and len(text) <= 100 and text.casefold() not in seen:
+            seen[text.casefold()] = text
+    return list(seen.values())
+
+
+def _page_fields(tree: HtmlElement) -> dict[str, list[str]]:
+    """``<meta>`` contents by lowercased name/property, microdata dates as ``itemprop:…``, and the
+    ``datetime`` of ``<time>`` elements as ``time:published``/``time:updated`` by their class."""
+    fields: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
+        content = meta.get("content")
+        if key and content and content.strip():
+            fields.setdefault(key.strip().lower(), []).append(content.strip())
+    for element in _ITEMPROPS(tree):
+        value = element.get("content") or element.get("datetime")
+        if value:
+            fields.setdefault(f"itemprop:{element.get('itemprop').lower()}", []).append(value)
+    for element in tree.iter("time", "abbr"):
+        value = element.get("datetime") or (element.get("title") if element.tag == "abbr" else None)
+        classes = set((element.get("class") or "").split())
+        if value and (classes & _PUBLISHED_CLASSES or element.get("pubdate") is not None):
+            fields.setdefault("time:published", []).append(value)
+        elif value and classes & _MODIFIED_CLASSES:
+            fields.setdefault("time:updated", []).append(value)
+    return fields
+
+
+def _first_date(candidates: list[str], fields: dict[str, list[str]], keys: tuple[str, ...]) -> datetime | None:
+    for value in [*candidates, *(v for key in keys for v in fields.get(key, ()))]:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _rel_links(tree: HtmlElement, rel: str) -> list[str]:
+    """Texts of links whose ``rel`` has the token ``rel`` (WordPress ``rel="category tag"`` counts as category)."""
+    out = []
+    for link in tree.iterfind(".//a[@rel]"):
+        tokens = link.get("rel", "").lower().split()
+        if rel in tokens and (rel != "tag" or "category" not in tokens):
+            out.append(link.text_content())
+    return out
+
+
+def _language(tree: HtmlElement, fields: dict[str, list[str]]) -> str | None:
+    candidates = [
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        *fields.get("content-language", []),
+        *fields.get("og:locale", []),
+    ]
+    for value in candidates:
+        match = _LANG.match((value or "").strip())
+        if match:
+            return match.group(0).lower()
+    return None
+
+
+def _absolute(url: str | None, base: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    if base:
+        url = urljoin(base, url)
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _meta_document(tree: HtmlElement) -> Document:
+    """trafilatura's cheap metadata steps: ``<meta>`` tags and JSON-LD.
+
+    Its costlier steps (byline and tag searches over the whole tree) run only as fallbacks, and its
+    date search not at all: ``extract_metadata`` ends with an htmldate search that copies the whole
+    tree and, failing markup, takes a date from the text. Dates are read from markup here.
+    """
+    doc = examine_meta(tree)
+    if doc.author and " " not in doc.author:
+        doc.author = None  # trafilatura's own rule: a one-word meta author is a handle, not a name
+    try:
+        doc = extract_meta_json(tree, doc)
+    except Exception as exc:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs on odd input
+        LOGGER.debug("trafilatura JSON-LD metadata failed: %s", exc)
+    doc.clean_and_trim()
+    return doc
+
+
+def _markup_date(tree: HtmlElement, url: str | None) -> datetime | None:
+    """htmldate's header (meta) and URL stages: dates the markup states, no text search."""
+    options = DateOptions(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+    try:
+        found = examine_header(tree, options) or extract_url_date(url, options)
+    except Exception as exc:  # noqa: BLE001 - htmldate must not cost the article
+        LOGGER.debug("htmldate failed: %s", exc)
+        return None
+    return parse_datetime(found)
+
+
+def _authors(tree: HtmlElement, article: dict[str, Any], fields: dict[str, list[str]], doc: Document) -> list[str]:
+    authors = _strings(article.get("author"))
+    if not authors:
+        metas = (v for key in _AUTHOR_KEYS for v in fields.get(key, ()))
+        named = [a for a in metas if not a.startswith(("http://", "https://"))][:1]
+        authors = [a for value in named for a in _SPLIT_NAMES.split(value)]
+    if not authors:
+        byline = doc.author or _byline(tree)
+        authors = byline.split("; ") if byline else []
+    return _unique(authors)
+
+
+def _byline(tree: HtmlElement) -> str | None:
+    for element in _BYLINE(tree):
+        name = element.find('.//*[@itemprop="name"]')
+        text = " ".join((name if name is not None else element).text_content().split())
+        text = _BY.sub("", text)
+        if 2 < len(text) < 80 and not any(ch.isdigit() for ch in text):
+            return normalize_authors(None, text)
+    return None
+
+
+def _split_all(values: list[str]) -> list[str]:
+    return [part for value in values for part in _SPLIT_KEYWORDS.split(value)]
+
+
+def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
+    """Metadata of the page in ``tree`` (fetched from ``url`` when known). Reads, never mutates, the tree."""
+    nodes = list(_json_ld_nodes(tree))
+    article = next((n for n in nodes if _types(n) & ARTICLE_TYPES), {})
+    doc = _meta_document(tree)
+    fields = _page_fields(tree)
+
+    canonical = next(iter(_CANONICAL(tree)), None) or next(iter(fields.get("og:url", [])), None)
+    canonical = _absolute(canonical, url) or url
+
+    published = _first_date(_strings(article.get("datePublished")), fields, (*_PUBLISHED_KEYS, "time:published"))
+    if published is None:
+        published = _markup_date(tree, url)
+
+    site_names = [
+        *fields.get("og:site_name", []),
+        *_strings(article.get("publisher")),
+        *([doc.sitename] if doc.sitename else []),
+    ]
+    image = _absolute(doc.image or next(iter(_strings(article.get("image"), "url")), None), url)
+
+    categories = _unique(
+        [
+            *_rel_links(tree, "category"),
+            *_strings(article.get("articleSection")),
+            *fields.get("article:section", []),
+            *_split_all(doc.categories or []),
+        ]
+    )
+    tags = _unique(
+        [
+            *_rel_links(tree, "tag"),
+            *_split_all(fields.get("article:tag", [])),
+            *_split_all(_strings(article.get("keywords"))),
+            *_split_all(doc.tags or []),
+        ]
+    )
+    headline = next(iter(_strings(article.get("headline"))), None)
+    return PageMetadata(
+        title=doc.title or headline or extract_title(tree),
+        authors=_authors(tree, article, fields, doc),
+        published=published,
+        modified=_first_date(_strings(article.get("dateModified")), fields, (*_MODIFIED_KEYS, "time:updated")),
+        canonical_url=canonicalize_url(canonical) if canonical else None,
+        site_name=next((s.strip() for s in site_names if s.strip()), None) or extract_sitename(tree),
+        language=_language(tree, fields),
+        description=doc.description,
+        image=image,
+        categories=categories,
+        tags=tags,
+        page_types={t for n in nodes for t in _types(n)},
+        body_classes=set(next(iter(tree.xpath("./body/@class")), "").split()),
+    )

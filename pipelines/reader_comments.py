@@ -1,0 +1,102 @@
+"""Reader comments as records of their own (author, date, text), for sources that keep them.
+
+Works on the server-rendered comment markup of WordPress core themes, Blogger, TypePad/Movable
+Type and schema.org ``Comment`` microdata. Threads injected by JavaScript (Disqus, Facebook,
+Commento) are not in the HTML and cannot be kept. A date is only read from a machine-readable
+attribute or from the usual "January 14, 2020 at 10:12 AM" label; otherwise it is ``None``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+from pipelines.clean import clean_text
+from pipelines.metadata import parse_datetime
+from pipelines.models import Comment
+
+LOGGER = logging.getLogger(__name__)
+
+
+def _class_test(*names: str) -> str:
+    return " or ".join(f'contains(concat(" ", normalize-space(@class), " "), " {name} ")' for name in names)
+
+
+# The element holding one comment's text.
+_CONTENT = XPath(
+    f".//*[{_class_test('comment-content', 'comment-text', 'comment_text', 'comment-entry', 'wpd-comment-text')}]"
+    f"|.//*[{_class_test('comment-body')}][not(.//*[{_class_test('comment-content', 'comment-text')}])]"
+    '|.//*[contains(@itemtype, "schema.org/Comment")]//*[@itemprop="text"]'
+)
+# Where its author and date sit, searched from the text upwards (never into replies below it).
+_AUTHOR = XPath(
+    f".//*[{_class_test('fn', 'comment-author', 'user', 'comment-author-name', 'wpd-comment-author', 'username')}]"
+    '|.//*[@itemprop="author"]'
+)
+_DATE_ATTR = XPath(
+    './/time/@datetime|.//*[@itemprop="datePublished" or @itemprop="dateCreated"]/@content'
+    '|.//*[@itemprop="datePublished" or @itemprop="dateCreated"]/@datetime'
+)
+_DATE_LABEL = re.compile(
+    r"([A-Z][a-z]+ \d{1,2}, \d{4})(?:,? (?:at )?(\d{1,2}:\d{2}(?: ?[AaPp][Mm])?))?"
+)
+_POSTED_BY = re.compile(r"Posted by:\s*(.+?)\s*\|")
+_SAYS = re.compile(r"\s*(?:says|dit|sagt|dice|schreibt)\s*:?\s*$", re.IGNORECASE)
+
+# How far up from a comment's text its header may sit (WordPress: 1, Blogger: 1-2, TypePad: 1).
+_MAX_LEVELS = 3
+
+
+def _label_date(text: str) -> datetime | None:
+    match = _DATE_LABEL.search(text)
+    if not match:
+        return None
+    day, clock = match.groups()
+    value = f"{day} {clock.replace(' ', '').upper()}" if clock else day
+    for fmt in ("%B %d, %Y %I:%M%p", "%B %d, %Y %H:%M", "%B %d, %Y"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _header(content: HtmlElement) -> tuple[str | None, datetime | None]:
+    """Author and date of the comment whose text is ``content``."""
+    node = content
+    for _ in range(_MAX_LEVELS):
+        parent = node.getparent()
+        if parent is None:
+            break
+        node = parent
+        authors = [a for a in _AUTHOR(node) if a is not content and not any(x is content for x in a.iterancestors())]
+        footer_text = node.text_content() if not authors else ""
+        posted = _POSTED_BY.search(footer_text) if footer_text else None
+        if authors or posted:
+            author = _SAYS.sub("", authors[0].text_content()).strip() if authors else posted.group(1)
+            dates = [parse_datetime(v) for v in _DATE_ATTR(node)]
+            published = next((d for d in dates if d), None) or _label_date(
+                node.text_content().replace(content.text_content(), " ")
+            )
+            return " ".join(author.split()) or None, published
+    return None, None
+
+
+def extract_comments(tree: HtmlElement) -> list[Comment]:
+    """The reader comments found in ``tree``, in page order; never raises."""
+    comments: list[Comment] = []
+    try:
+        for content in _CONTENT(tree):
+            paragraphs = content.findall(".//p") or [content]
+            text = clean_text("\n".join(p.text_content() for p in paragraphs))
+            if not text:
+                continue
+            author, published = _header(content)
+            comments.append(Comment(author=author, published=published, text=text))
+    except Exception as exc:  # noqa: BLE001 - comments are a bonus, never a reason to lose the article
+        LOGGER.warning("reader comments not extracted: %s", exc)
+    return comments

@@ -1,0 +1,312 @@
+"""What a comment, sharing, like, subscription or navigation widget looks like.
+
+Two kinds of knowledge, kept as data so they can be extended without touching the code that uses it:
+
+* DOM markers (ids and class names) of widget containers on the platforms we archive: WordPress core
+  themes, WordPress.com/Jetpack (highlander comment form, sharedaddy, likes, related posts,
+  subscriptions), Disqus, wpDiscuz, Blogger, TypePad/Movable Type, Tumblr, Ghost and embedded
+  Facebook/Commento/other comment threads. :func:`find_widgets` finds all of them in one tree walk.
+* Widget phrases in English, French, German, Spanish and Arabic: the text those widgets render.
+  :func:`is_widget_line` says whether a whole line is made of such phrases and nothing else; it is
+  anchored on both ends so that an article sentence that merely mentions "leave a reply" is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+# --- DOM markers -----------------------------------------------------------------------------------
+
+#: Element ids of widget containers (exact match).
+WIDGET_IDS: tuple[str, ...] = (
+    # WordPress core comments, form and pings
+    "comments", "respond", "commentform", "comment-form", "reply-title", "pings", "trackbacks",
+    "trackback", "comments-wrapper", "comment-wrap", "comments-section", "comment-section",
+    # WordPress.com / Jetpack
+    "jp-post-flair", "jp-relatedposts", "likes-other-gravatars", "subscribe-blog", "sharing",
+    "highlander-comment", "jetpack-subscribe", "subscribe-email", "subscribe-submit",
+    # post navigation
+    "nav-below", "nav-above", "nav-single", "post-nav", "post-navigation",
+    # Disqus, wpDiscuz, other embedded threads
+    "disqus_thread", "dsq-comments", "disqus_recommendations", "dsq-content", "wpdcom", "wpd-threads",
+    "commento", "isso-thread", "hyvor-talk-view", "remark42", "cusdis_thread", "coral_thread",
+    "fb-comments", "facebook-comments", "giscus", "utterances",
+    # Blogger
+    "comment-holder", "comment-editor", "comments-block", "blog-pager", "comment-post-message",
+    "backlinks-container",
+    # TypePad / Movable Type
+    "comments-open", "comments-content", "comments-form", "trackbacks-info", "comment-preview",
+    # Tumblr notes
+    "notes", "post-notes",
+    # Ghost
+    "ghost-comments-root",
+)
+
+#: Id prefixes of widget containers (``comment-form-identity`` … of the WordPress.com highlander form).
+WIDGET_ID_PREFIXES: tuple[str, ...] = (
+    "comment-form-", "wpdiscuz", "wpd-", "disqus_", "dsq-", "jp-relatedposts", "like-post-wrapper",
+    "sharing_email", "sd-", "highlander-", "commento", "subscribe-blog-", "blog_subscription-",
+    "jetpack_subscription_widget", "mc4wp-form", "mailpoet_form",
+)
+
+#: Class names (whole tokens) of widget containers.
+WIDGET_CLASSES: tuple[str, ...] = (
+    # WordPress core and themes
+    "comments-area", "comment-respond", "comment-form", "commentlist", "comment-list", "comments",
+    "comment-reply-title", "comments-title", "comment-navigation", "no-comments", "comments-link",
+    "pingback", "trackback", "pinglist", "post-comments", "entry-comments", "article-comments",
+    "comments-wrapper", "comment-section", "comments-section", "logged-in-as", "comment-notes",
+    "wp-block-comments", "wp-block-post-comments", "wp-block-post-comments-form",
+    "wp-block-comment-template", "wp-block-comments-title", "wp-block-post-navigation-link",
+    "post-navigation", "posts-navigation", "nav-links", "nav-previous", "nav-next", "post-nav",
+    "single-navigation", "navigation-post", "post-pagination",
+    # WordPress.com / Jetpack: sharing, likes, related posts, subscriptions
+    "sharedaddy", "sd-sharing-enabled", "sd-block", "sd-like", "sd-sharing", "sd-social",
+    "sd-rating", "jetpack-likes-widget-wrapper", "post-likes-widget-placeholder", "wpl-likebox",
+    "jp-relatedposts", "wp-block-jetpack-related-posts", "wp-block-jetpack-sharing-buttons",
+    "wp-block-jetpack-like", "jetpack_subscription_widget", "wp-block-jetpack-subscriptions",
+    "jetpack-subscribe", "comment-subscription-form", "wpcom-follow-bubbles", "actnbr-container",
+    "highlander-enabled", "highlander-light", "highlander-dark",
+    # sharing plugins
+    "sharing", "share-buttons", "social-share", "social-sharing", "share-links", "entry-share",
+    "post-share", "addtoany_share_save_container", "a2a_kit", "sharethis-inline-share-buttons",
+    "shareaholic-canvas", "heateor_sss_sharing_container", "ssba", "mashsb-container",
+    "essb_links", "dpsp-content-wrapper", "sassy-social-share", "swp_social_panel",
+    # related posts plugins
+    "yarpp-related", "crp_related", "related-posts", "relatedposts", "rp4wp-related-posts",
+    "jp-relatedposts-headline",
+    # subscription boxes
+    "mc4wp-form", "mailpoet_form", "newsletter-signup", "subscribe-box", "subscription-box",
+    # Disqus, wpDiscuz, other threads
+    "disqus", "dsq-brlink", "wpdiscuz_top_clearing", "wpd-form-wrap", "wpdiscuz-comment-pagination",
+    "fb-comments", "fb-like", "fb-share-button", "twitter-share-button", "commento", "cusdis",
+    "coral-comments",
+    # Blogger
+    "comment-thread", "comments-content", "comment-footer", "blog-pager", "post-share-buttons",
+    "share-button", "comment-replybox-single", "comment-replybox-thread", "comment-form-wrapper",
+    "post-feeds", "blog-feeds", "comment-actions",
+    # TypePad / Movable Type
+    "comments-open", "comments-open-header", "comments-open-content", "comments-open-footer",
+    "trackbacks", "trackbacks-info", "trackback-url", "comment-footer-inner", "typepad-comments",
+    "feedback-links",
+    # Tumblr
+    "notes", "post-notes", "notes-container", "note-count", "like_button", "reblog_button",
+    "post-controls",
+    # Ghost (Casper and friends)
+    "gh-comments", "footer-cta", "read-more-wrap", "gh-post-upgrade-cta", "gh-subscribe",
+)
+
+#: Class-name prefixes (whole-token start) of widget containers.
+WIDGET_CLASS_PREFIXES: tuple[str, ...] = (
+    "wpdiscuz", "wpd-comment", "sd-sharing", "jetpack-likes", "disqus-", "dsq-", "heateor_sss",
+    "essb_", "mashsb", "a2a_", "shareaholic", "wp-block-jetpack-subscri", "jetpack-subscri",
+    "wp-block-jetpack-related", "jp-relatedposts",
+)
+
+# Elements never removed even when a marker matches: a theme that puts a widget class on the
+# page or article wrapper must not cost the article.
+_PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
+_IDS = frozenset(WIDGET_IDS)
+_CLASSES = frozenset(WIDGET_CLASSES)
+# One XPath (evaluated in C) narrows the walk to elements that can match; the token tests run in
+# Python, which is five times faster here than EXSLT regular expressions or XPath string tests.
+_CANDIDATES = XPath("//*[@id or @class or @data-members-form or @data-disqus-identifier]|//form[@action]")
+_COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
+
+
+def is_widget_element(element: HtmlElement) -> bool:
+    """True when ``element`` is a widget container by its id, class, form action or data attributes."""
+    if element.tag in _PROTECTED_TAGS:
+        return False
+    ident = element.get("id")
+    if ident and (ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES)):
+        return True
+    classes = element.get("class")
+    if classes:
+        tokens = classes.split()
+        if not _CLASSES.isdisjoint(tokens) or any(t.startswith(WIDGET_CLASS_PREFIXES) for t in tokens):
+            return True
+    if element.tag == "form" and _COMMENT_FORM_ACTION.search(element.get("action") or ""):
+        return True
+    return "data-members-form" in element.attrib or "data-disqus-identifier" in element.attrib
+
+
+def find_widgets(tree: HtmlElement) -> list[HtmlElement]:
+    """Every widget container in ``tree``, in document order (outer ones before what they contain)."""
+    return [element for element in _CANDIDATES(tree) if is_widget_element(element)]
+
+
+# --- widget phrases --------------------------------------------------------------------------------
+
+# Each entry is a regular expression over a *normalised* line (see normalise_line): casefolded,
+# NFKC, single spaces, without the punctuation widgets scatter around their labels ("Share this:",
+# "Log Out /", "Change )", "Email *", "Loading…"), so phrases are written without punctuation too.
+# A line is a widget line when it is one or more of these phrases and nothing else. Phrases that
+# open like a sentence ("leave a reply to …", "one response to …") are only listed in the exact
+# form the widget renders, so an article sentence starting the same way is kept.
+_ACCOUNT = r"(?:wordpress com|google|twitter|x|facebook|openid|tumblr)"
+WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
+    "en": (
+        # WordPress core / themes
+        r"leave a (?:reply|comment|response)", r"leave a reply to \S+(?: \S+){0,3} cancel reply",
+        r"cancel reply", r"reply", r"post (?:a )?comment", r"add (?:a )?comment", r"submit comment",
+        r"comments?", r"\d+ (?:comments?|responses?|replies|thoughts?)", r"(?:one|no) (?:comments?|responses?|replies|thoughts?)(?: yet)?",
+        r"your email address will not be published", r"required fields are marked",
+        r"name", r"email", r"e mail", r"website", r"url", r"comment",
+        r"save my name email and website in this browser for the next time i comment",
+        r"notify me of (?:follow up|new) (?:comments|posts) (?:by|via) e ?mail",
+        r"this site uses akismet to reduce spam learn how your comment data is processed",
+        r"you must be logged in to post a comment", r"comments are closed", r"log in to reply",
+        r"logged in as \S+(?: \S+){0,3} log out", r"(?:previous|next|older|newer) (?:post|article|entry|story)",
+        r"posts? navigation", r"related(?: posts| articles| stories)?",
+        r"you (?:may|might) also like", r"read (?:more|next)", r"like this", r"like",
+        # WordPress.com / Jetpack highlander form, likes and sharing
+        r"fill in your details below or click an icon to log in", r"logo",
+        r"you are commenting using your (?:" + _ACCOUNT + r" )?account",
+        r"log out", r"change", r"cancel", r"connecting to %s",
+        _ACCOUNT + r" (?:photo|picture|logo|account)",
+        r"share(?: this)?(?: post| article| story)?", r"share on \w+", r"tweet", r"print", r"more",
+        r"click to (?:share on \w+(?: \w+)?|email a link to a friend|email this to a friend|print)",
+        r"opens in new window", r"loading", r"like loading", r"be the first to like this",
+        r"\d+ (?:bloggers?|people) likes? this", r"liked by \d+ (?:people|bloggers?)",
+        r"subscribe", r"follow", r"following", r"sign me up", r"subscribe to (?:our|this) (?:blog|newsletter)",
+        r"enter your email address to (?:subscribe to|follow) this blog and receive notifications of new posts by email",
+        r"join \d[\d ]* other (?:subscribers|followers)", r"email address",
+        # share targets standing alone
+        r"facebook", r"twitter", r"x", r"linkedin", r"whatsapp", r"telegram", r"pinterest", r"reddit",
+        r"tumblr", r"pocket", r"mastodon", r"threads", r"bluesky", r"skype", r"nextdoor",
+        # Disqus, Facebook, Commento, other embeds
+        r"(?:blog )?(?:comments )?powered by (?:disqus|commento|hyvor talk)",
+        r"please enable javascript to view the comments powered by disqus",
+        r"login with", r"sort by", r"newest", r"oldest", r"best",
+        # Blogger
+        r"no comments", r"newer post", r"older post", r"home",
+        r"subscribe to post comments atom", r"subscribe to posts atom", r"post comments atom",
+        r"email this", r"blogthis", r"share to (?:twitter|facebook|pinterest)",
+        r"note only a member of this blog may post a comment", r"links to this post", r"create a link",
+        # TypePad / Movable Type
+        r"trackbacks?", r"trackback url for this entry", r"verify your comment", r"preview your comment",
+        r"the comments to this entry are closed", r"comment below or sign in with typepad facebook twitter and more",
+        r"listed below are links to (?:weblogs|blogs) that reference", r"permalink",
+        # Tumblr
+        r"\d[\d ]* notes?", r"reblog", r"notes",
+        # Ghost
+        r"sign up for more like this", r"enter your email", r"you might also like",
+        r"subscribe to \S+(?: \S+){0,3}", r"get the latest posts delivered right to your inbox",
+    ),
+    "fr": (
+        r"laisser un commentaire", r"laisser une réponse", r"annuler la réponse", r"répondre",
+        r"commentaires?", r"\d+ (?:commentaires?|réponses?|réflexions?)",
+        r"votre adresse e ?mail ne sera pas publiée", r"les champs obligatoires sont indiqués avec",
+        r"nom", r"adresse de messagerie", r"site web", r"e ?mail",
+        r"enregistrer mon nom mon e ?mail et mon site(?: web)? dans le navigateur pour mon prochain commentaire",
+        r"prévenez moi de tous les nouveaux (?:commentaires|articles) par e ?mail",
+        r"saisissez vos coordonnées ci dessous ou cliquez sur une icône pour vous connecter",
+        r"vous commentez à l aide de votre compte(?: " + _ACCOUNT + r")?", r"déconnexion", r"modifier",
+        r"connexion à %s", r"annuler", r"publier (?:un|le) commentaire",
+        r"partager(?: ceci| cet article)?", r"j aime(?: ceci)?", r"j aime chargement", r"chargement",
+        r"cliquez pour (?:partager sur \w+(?: \w+)?|imprimer|envoyer un lien par e ?mail à un ami)",
+        r"sur le même thème", r"articles similaires", r"articles? (?:précédent|suivant)",
+        r"navigation (?:de l article|des articles)", r"s abonner", r"imprimer",
+        r"ouvre dans une nouvelle fenêtre",
+    ),
+    "de": (
+        r"(?:hinterlasse|schreibe|schreiben sie) einen kommentar", r"antworten abbrechen",
+        r"antworten", r"kommentare?", r"\d+ (?:kommentare?|antworten|gedanken)",
+        r"(?:deine|ihre) e ?mail adresse wird nicht veröffentlicht",
+        r"erforderliche felder sind (?:mit )?markiert", r"website", r"e ?mail",
+        r"meinen namen meine e ?mail adresse und meine website in diesem browser speichern bis ich wieder kommentiere",
+        r"trage deine daten unten ein oder klicke ein icon um dich einzuloggen",
+        r"du kommentierst mit (?:deinem|dem) (?:" + _ACCOUNT + r" )?konto", r"abmelden", r"ändern",
+        r"verbinde mit %s", r"abbrechen", r"kommentar (?:veröffentlichen|abschicken|absenden)",
+        r"teilen(?: mit)?", r"diesen beitrag teilen", r"gefällt mir", r"gefällt mir wird geladen",
+        r"wird geladen", r"ähnliche (?:beiträge|artikel)", r"beitragsnavigation",
+        r"(?:vorheriger|nächster) (?:beitrag|artikel)", r"abonnieren", r"drucken",
+        r"klicken um (?:auf \w+(?: \w+)? zu teilen|zu drucken|einem freund einen link per e ?mail zu senden)",
+        r"wird in neuem fenster geöffnet",
+    ),
+    "es": (
+        r"deja (?:una respuesta|un comentario)", r"cancelar (?:la )?respuesta", r"responder",
+        r"comentarios?", r"\d+ (?:comentarios?|respuestas?)",
+        r"tu dirección de correo electrónico no será publicada",
+        r"los campos (?:obligatorios|requeridos) están marcados(?: con)?", r"nombre",
+        r"correo electrónico", r"web", r"sitio web",
+        r"guarda mi nombre correo electrónico y web en este navegador para la próxima vez que comente",
+        r"introduce tus datos o haz clic en un icono para iniciar sesión",
+        r"estás comentando usando tu cuenta de " + _ACCOUNT, r"cerrar sesión", r"cambiar?",
+        r"conectando a %s", r"cancelar", r"publicar (?:el )?comentario",
+        r"comparte esto", r"compartir(?: esto)?", r"me gusta(?: esto)?", r"me gusta cargando",
+        r"cargando", r"relacionado", r"entradas relacionadas", r"navegación de entradas",
+        r"entrada (?:anterior|siguiente)", r"haz clic para (?:compartir en \w+(?: \w+)?|imprimir)",
+        r"suscribirse", r"imprimir", r"se abre en una ventana nueva",
+    ),
+    "ar": (
+        r"(?:اترك|أضف|أترك) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)", r"إلغاء الرد", r"الرد", r"رد",
+        r"التعليقات?", r"تعليقات?", r"\d+ (?:تعليقات?|تعليق)",
+        r"لن يتم نشر عنوان (?:بريدك الإلكتروني|البريد الإلكتروني)",
+        r"الحقول (?:الإلزامية|المطلوبة) (?:مشار إليها|عليها علامة)(?: بـ| ب)?", r"الاسم",
+        r"البريد الإلكتروني", r"الموقع(?: الإلكتروني)?",
+        r"احفظ اسمي (?:و)?بريدي الإلكتروني والموقع الإلكتروني في هذا المتصفح لاستخدامها المرة المقبلة في تعليقي",
+        r"أدخل بياناتك أدناه أو اضغط على (?:أيقونة|ايقونة) لتسجيل الدخول",
+        r"(?:أنت|انت) تعلق بإستخدام حساب(?: " + _ACCOUNT + r")?", r"تسجيل الخروج", r"تغيير",
+        r"(?:جارٍ )?الاتصال بـ ?%s", r"إلغاء", r"(?:إرسال|نشر) التعليق",
+        r"شارك(?: هذا| هذه)?", r"مشاركة", r"أعجبني(?: هذا| هذه)?", r"إعجاب", r"تحميل",
+        r"ذات صلة", r"مقالات ذات صلة", r"التنقل بين (?:المقالات|المواضيع)",
+        r"(?:المقالة|المقال|التدوينة) (?:السابقة|التالية|السابق|التالي)", r"اشترك", r"طباعة",
+    ),
+}
+
+# Lines matched on their raw text (punctuation matters): comment-count headings that quote the
+# post title, TypePad's "Posted by: NAME | DATE" signature of a comment.
+_COMMENT_NOUNS = (
+    r"thoughts?|responses?|comments?|replies|réflexions?|commentaires?|réponses?|gedanken|kommentare?"
+    r"|antworten|comentarios?|respuestas?|تعليقات?|ردود?"
+)
+RAW_WIDGET_LINES: tuple[str, ...] = (
+    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{_COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
+    r"posted by: .{1,80}\|.{1,80}",
+)
+
+# Punctuation and symbols widgets put around their labels: dropped before phrase matching.
+_NOISE = re.compile(r"[\s\"'“”‘’«»‹›()\[\]{}<>|/\\*:;,.!?·•–—\-_=+#~^…→←↑↓]+")
+
+
+def normalise_line(line: str) -> str:
+    """A line reduced to what phrase matching looks at: NFKC, casefolded, punctuation as spaces."""
+    return _NOISE.sub(" ", unicodedata.normalize("NFKC", line).casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def _widget_line_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    phrases = sorted({p for patterns in WIDGET_PHRASES.values() for p in patterns}, key=len, reverse=True)
+    one = "(?:" + "|".join(phrases) + ")"
+    raw = "|".join(RAW_WIDGET_LINES)
+    return re.compile(rf"{one}(?: {one})*"), re.compile(raw, re.IGNORECASE)
+
+
+def is_widget_line(line: str) -> bool:
+    """True when ``line`` consists only of widget phrases (in any supported language).
+
+    >>> is_widget_line("Leave a Reply Cancel reply")
+    True
+    >>> is_widget_line("He refused to leave a reply to the ministry's letter.")
+    False
+    """
+    stripped = line.strip()
+    if not stripped or len(stripped) > 400:
+        return False
+    phrases, raw = _widget_line_res()
+    if raw.fullmatch(stripped):
+        return True
+    normal = normalise_line(stripped)
+    return bool(normal) and phrases.fullmatch(normal) is not None
+
+
+def widget_lines(text: str) -> list[str]:
+    """The lines of ``text`` that are widget lines (for tests and the leak count of the bench)."""
+    return [line for line in text.splitlines() if is_widget_line(line)]
