@@ -87,7 +87,6 @@ def _source(site: Site, traps_enabled: bool) -> dict[str, Any]:
             "limits": {"max_pages": 200, "max_depth": 3},
             "politeness": {"download_delay": 0.0},
             "tags": ["demo", "wordpress.com", "blog"],
-            "cleaning": {"trailer_patterns": [r"\s*Finished \d+\s*$"]},
         }
     if site.name == "wpnews":
         return {
