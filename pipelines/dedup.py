@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 STATE_PREFIX = "_state/dedup/"
 MANIFEST_KEY = STATE_PREFIX + "manifest.json"
+BLOCK_BITS = 16
+BLOCK_ROWS = 1 << BLOCK_BITS
+BLOCK_MASK = BLOCK_ROWS - 1
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,8 @@ class NearDuplicateIndex:
         self.hasher = MinHasher(c.bands, c.rows, c.seed)
         self.paragraph_df = ParagraphFrequency(c.df_width_bits)
         self.ids: list[str] = []
-        self._sketches = np.full((1024, c.sketch_size), SENTINEL, dtype=np.uint32)
-        self._sizes = np.zeros(1024, dtype=np.int32)
-        self._band_keys = np.zeros((1024, c.bands), dtype=np.uint64)
+        # Rows live in fixed-size blocks: growing never copies what is already stored.
+        self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._sorted_keys = np.empty(0, dtype=np.uint64)
         self._sorted_rows = np.empty(0, dtype=np.uint32)
         self._recent: dict[int, list[int]] = {}
@@ -159,8 +161,7 @@ class NearDuplicateIndex:
             other_id = self.ids[row]
             if other_id == exclude_id:
                 continue
-            other_size = int(self._sizes[row])
-            sketch = self._sketches[row]
+            sketch, other_size = self._row(row)
             sketch = sketch[: min(other_size, c.sketch_size)]
             jaccard, in_other, in_query = compare_sketches(fp.sketch, fp.size, sketch, other_size, c.sketch_size)
             containment = in_query if other_size < fp.size else in_other
@@ -173,15 +174,44 @@ class NearDuplicateIndex:
 
     # -- updates
 
-    def _grow(self, need: int) -> None:
-        if need <= len(self._sizes):
-            return
-        size = max(need, 2 * len(self._sizes))
-        for name, fill in (("_sketches", SENTINEL), ("_sizes", 0), ("_band_keys", 0)):
-            old = getattr(self, name)
-            new = np.full((size, *old.shape[1:]), fill, dtype=old.dtype)
-            new[: len(old)] = old
-            setattr(self, name, new)
+    def _new_block(self) -> None:
+        c = self.config
+        self._blocks.append((
+            np.full((BLOCK_ROWS, c.sketch_size), SENTINEL, dtype=np.uint32),
+            np.zeros(BLOCK_ROWS, dtype=np.int32),
+            np.zeros((BLOCK_ROWS, c.bands), dtype=np.uint64),
+        ))
+
+    def _row(self, row: int) -> tuple[np.ndarray, int]:
+        sketches, sizes, _keys = self._blocks[row >> BLOCK_BITS]
+        return sketches[row & BLOCK_MASK], int(sizes[row & BLOCK_MASK])
+
+    def _put_rows(self, start: int, sizes: np.ndarray, sketches: np.ndarray, band_keys: np.ndarray) -> None:
+        done = 0
+        while done < len(sizes):
+            row = start + done
+            block, offset = row >> BLOCK_BITS, row & BLOCK_MASK
+            while block >= len(self._blocks):
+                self._new_block()
+            take = min(BLOCK_ROWS - offset, len(sizes) - done)
+            b_sketches, b_sizes, b_keys = self._blocks[block]
+            b_sketches[offset : offset + take, : sketches.shape[1]] = sketches[done : done + take]
+            b_sizes[offset : offset + take] = sizes[done : done + take]
+            b_keys[offset : offset + take] = band_keys[done : done + take]
+            done += take
+
+    def _column(self, which: int, start: int, stop: int) -> np.ndarray:
+        parts = []
+        blocks = range(start >> BLOCK_BITS, ((stop - 1) >> BLOCK_BITS) + 1) if stop > start else range(0)
+        for block in blocks:
+            lo = max(start, block << BLOCK_BITS) - (block << BLOCK_BITS)
+            hi = min(stop, (block + 1) << BLOCK_BITS) - (block << BLOCK_BITS)
+            parts.append(self._blocks[block][which][lo:hi])
+        if not parts:
+            shapes = {0: (0, self.config.sketch_size), 1: (0,), 2: (0, self.config.bands)}
+            dtypes = {0: np.uint32, 1: np.int32, 2: np.uint64}
+            return np.empty(shapes[which], dtype=dtypes[which])
+        return np.concatenate(parts)
 
     def add(self, doc_id: str, fp: Fingerprint, *, story: bool = True) -> None:
         """Index ``fp`` under ``doc_id``; ``story=True`` (not a duplicate) also counts its paragraphs."""
@@ -190,37 +220,34 @@ class NearDuplicateIndex:
         if fp.size == 0:
             return
         row = len(self.ids)
-        self._grow(row + 1)
+        self._put_rows(row, np.array([fp.size], np.int32), fp.sketch[None, :], fp.band_keys[None, :])
         self.ids.append(doc_id)
-        self._sizes[row] = fp.size
-        self._sketches[row, : len(fp.sketch)] = fp.sketch
-        self._band_keys[row] = fp.band_keys
         for key in fp.band_keys.tolist():
             self._recent.setdefault(key, []).append(row)
 
-    def add_rows(self, ids: list[str], sizes: np.ndarray, sketches: np.ndarray, band_keys: np.ndarray) -> None:
-        """Bulk-append stored rows (a loaded segment) and merge them into the sorted key array."""
+    def add_rows(self, ids: list[str], sizes: np.ndarray, sketches: np.ndarray, band_keys: np.ndarray, *, merge: bool = True) -> None:
+        """Bulk-append stored rows (a loaded segment); ``merge`` folds them into the sorted keys now
+        (pass False while loading many segments, then call :meth:`merge` once)."""
         if not ids:
             return
-        start = len(self.ids)
-        self._grow(start + len(ids))
+        self._put_rows(len(self.ids), sizes, sketches, band_keys)
         self.ids.extend(ids)
-        self._sizes[start : start + len(ids)] = sizes
-        self._sketches[start : start + len(ids)] = sketches
-        self._band_keys[start : start + len(ids)] = band_keys
-        self.merge()
+        if merge:
+            self.merge()
 
     def merge(self) -> None:
-        """Fold the keys added since the last merge into the sorted array (once per load/flush)."""
+        """Fold the keys added since the last merge into the sorted array: sort only the new keys,
+        then one linear insert pass (a flush costs O(index + new log new), not a full re-sort)."""
         n = len(self.ids)
         if n == self._merged_rows:
             return
-        new_keys = self._band_keys[self._merged_rows : n].ravel()
+        new_keys = self._column(2, self._merged_rows, n).ravel()
         new_rows = np.repeat(np.arange(self._merged_rows, n, dtype=np.uint32), self.config.bands)
-        keys = np.concatenate([self._sorted_keys, new_keys])
-        rows = np.concatenate([self._sorted_rows, new_rows])
-        order = np.argsort(keys, kind="stable")
-        self._sorted_keys, self._sorted_rows = keys[order], rows[order]
+        order = np.argsort(new_keys, kind="stable")
+        new_keys, new_rows = new_keys[order], new_rows[order]
+        at = np.searchsorted(self._sorted_keys, new_keys, side="right")
+        self._sorted_keys = np.insert(self._sorted_keys, at, new_keys)
+        self._sorted_rows = np.insert(self._sorted_rows, at, new_rows)
         self._recent.clear()
         self._merged_rows = n
 
@@ -229,16 +256,15 @@ class NearDuplicateIndex:
         n = len(self.ids)
         return {
             "ids": np.array(self.ids[start:n], dtype="S64"),
-            "sizes": self._sizes[start:n].copy(),
-            "sketches": self._sketches[start:n].copy(),
-            "band_keys": self._band_keys[start:n].copy(),
+            "sizes": self._column(1, start, n),
+            "sketches": self._column(0, start, n),
+            "band_keys": self._column(2, start, n),
         }
 
     def memory_bytes(self) -> int:
         """Approximate bytes held by the index arrays (not counting Python id strings)."""
-        n = len(self.ids)
-        per_row = self._sketches.itemsize * self.config.sketch_size + 4 + 8 * self.config.bands
-        return n * per_row + self._sorted_keys.nbytes + self._sorted_rows.nbytes + self.paragraph_df.table.nbytes
+        blocks = sum(a.nbytes + b.nbytes + c.nbytes for a, b, c in self._blocks)
+        return blocks + self._sorted_keys.nbytes + self._sorted_rows.nbytes + self.paragraph_df.table.nbytes
 
     def check(self, doc_id: str, text: str, *, index_duplicates: bool = False, exclude_id: str | None = None) -> list[Match]:
         """Query ``text`` then index it: the one near-duplicate step of the batch function and the
@@ -355,7 +381,7 @@ class DedupState:
                 self.index.paragraph_df.add_table(z["df_table"])
             else:
                 self.index.paragraph_df.add_stories(z["story_paragraphs"])
-            self.index.add_rows([i.decode() for i in z["ids"]], z["sizes"], z["sketches"], z["band_keys"])
+            self.index.add_rows([i.decode() for i in z["ids"]], z["sizes"], z["sketches"], z["band_keys"], merge=False)
 
     @property
     def dirty(self) -> bool:
@@ -380,6 +406,7 @@ class DedupState:
         for entry in manifest.get("segments", []):
             state._load_segment(_read_segment(storage, entry["key"], cache_dir))
             state.segments.append(entry["key"])
+        state.index.merge()
         state._flushed_rows = len(state.index)
         log.info("dedup state: %d segments, %d urls, %d indexed texts",
                  len(state.segments), len(state.url_articles), len(state.index))
@@ -474,8 +501,14 @@ DEDUP_OUTCOMES = ("new", "revision", "unchanged", "same-url", "same-text", "near
 
 
 def url_key(record: Article) -> str:
-    """Dedup key of a record's address: its canonical URL with AMP/mobile hosts folded, hashed."""
-    return article_id(canonicalize_url(record.canonical_url or record.url, fold_mobile_hosts=True))
+    """Dedup key of a record's address: its canonical URL with AMP/mobile hosts and a trailing
+    slash folded (``/story`` and ``/story/`` are one article), hashed."""
+    canonical = canonicalize_url(record.canonical_url or record.url, fold_mobile_hosts=True)
+    scheme_host, _, rest = canonical.partition("://")
+    path, query = (rest.split("?", 1) + [""])[:2]
+    if path.endswith("/") and path.count("/") > 1:
+        path = path.rstrip("/")
+    return article_id(f"{scheme_host}://{path}" + (f"?{query}" if query else ""))
 
 
 def _at_own_address(record: Article, stored_id: str) -> bool:
