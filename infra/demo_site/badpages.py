@@ -80,7 +80,7 @@ def malformed_article(story: Story, url: str, site_name: str) -> str:
     p = story.paragraphs
     return f"""<html><head>
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8">
-<title>{esc(story.title)} | {esc(site_name)}
+<title>{esc(story.title)} | {esc(site_name)}</title>
 <meta property="og:type" content="article">
 <meta property="og:title" content="{esc(story.title)}">
 <meta property="og:url" content="{url}">

@@ -139,6 +139,23 @@ class CityNews(Site):
             return badpages.huge_page(self.options.huge_bytes, "Print editions 1921-2026: complete index", self.latest())
         return self.pages.get(request.path)
 
+    def metadata(self, story: Story, url: str) -> dict[str, object]:
+        """What the page of ``story`` shows (ground truth for the extractor)."""
+        label = SECTIONS.get(story.section, story.section.title())
+        meta: dict[str, object] = {
+            "title": story.title,
+            "authors": list(story.authors),
+            "published": story.published,
+            "modified": story.modified,
+            "categories": [label],
+            "tags": list(story.tags),
+            "site_name": content.SITE_NAME,
+            "language": "en",
+        }
+        if story.role == "malformed":  # only a byline, a published_time meta and og:title survive
+            meta.update({"modified": None, "categories": [], "tags": [], "site_name": None})
+        return meta
+
     # -- templates -------------------------------------------------------------------------
 
     def _head(self, title: str, extra: str) -> str:
