@@ -41,7 +41,7 @@ from zope.interface import implementer, provider
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.defer import maybe_deferred_to_future
+from spiders.limits import awaitable
 from spiders.outcomes import count
 
 if TYPE_CHECKING:
@@ -356,7 +356,7 @@ class PrivateAddressMiddleware:
         if host is None:
             return
         resolver = self.resolver
-        addresses = await maybe_deferred_to_future(resolve(resolver, host))
+        addresses = await awaitable(resolve(resolver, host))
         refused = getattr(resolver, "refused", {}).get(host)
         if refused and not addresses:
             raise self._refuse(request, *refused)

@@ -1,0 +1,290 @@
+"""Bounded by construction: body size, download time, depth, pages and run time.
+
+What Scrapy 2.19 already does, and what this module adds (see docs/limits.md):
+
+* Body size while streaming: the HTTP/1.1 handler aborts a download once more than
+  ``DOWNLOAD_MAXSIZE`` bytes arrived (or Content-Length announces more). Added: the outcome is
+  counted, ``size-limit/download``.
+* Body size while decoding: ``HttpCompressionMiddleware`` inflates gzip/deflate/br/zstd in
+  64 KiB steps and stops past ``DOWNLOAD_MAXSIZE`` (the 1 GiB default is what let a 4 MiB bomb
+  grow to 1 GiB; the crawl settings use 10 MiB). Added: :class:`BoundedHttpCompressionMiddleware`
+  counts ``size-limit/decompressed``. ``.xml.gz`` sitemaps are inflated by the spider through
+  :func:`bounded_gunzip` (same stepwise check).
+* Download time: ``DOWNLOAD_TIMEOUT`` bounds the whole download including the body, so it cuts
+  a page that drips a byte a second. Added: :class:`DeadlineMiddleware` counts ``timeout/<kind>``,
+  does not retry a body that was dripping (``slow-body``), and shortens each request's timeout
+  so no download outlives the run deadline (a graceful stop is never held up by a slow page).
+* Redirects: ``REDIRECT_MAX_TIMES``; a chain that exceeds it is counted ``limit-hit/max_redirects``.
+* Depth: ``DEPTH_LIMIT`` (set per source from ``limits.max_depth``); links past it are counted
+  ``limit-hit/max_depth`` by :class:`CountingDepthMiddleware`.
+* Pages and run time: :class:`RunLimits` stops the crawl cleanly when ``max_pages`` responses
+  were received or ``max_run_seconds`` passed: outcome ``limit-hit/max_pages`` /
+  ``limit-hit/max_run_seconds``, Scrapy's close reason (``closespider_pagecount`` /
+  ``closespider_timeout``), held retries released at once; what was fetched is staged as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from gzip import GzipFile
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.spidermiddlewares.depth import DepthMiddleware
+from scrapy.utils.defer import _schedule_coro
+from spiders.outcomes import count
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+#: Sent (``crawler.signals.send_catch_log(run_stopping, reason=...)``) when a run limit stops the
+#: crawl, so components holding a request (e.g. a Retry-After wait) let it go at once.
+run_stopping = object()
+
+_CHUNK = 64 * 1024
+CLOSE_REASONS = {"max_pages": "closespider_pagecount", "max_run_seconds": "closespider_timeout"}
+
+
+def awaitable(d: Any) -> Any:
+    """``d`` in a form a coroutine can await under Scrapy's reactor (an asyncio future with the
+    asyncio reactor); the Deferred itself when no reactor or loop runs (a component driven alone)."""
+    from scrapy.utils.defer import maybe_deferred_to_future
+
+    try:
+        return maybe_deferred_to_future(d)
+    except RuntimeError:
+        return d
+
+
+class SizeLimitExceeded(ValueError):
+    """A body grew past its size limit while being decompressed."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"decompressed body exceeds {limit} bytes (got {size} so far)")
+        self.size = size
+        self.limit = limit
+
+
+def bounded_gunzip(data: bytes, max_size: int) -> bytes:
+    """Gunzip ``data`` 64 KiB at a time, raising :class:`SizeLimitExceeded` past ``max_size``.
+
+    Memory stays within ``max_size`` plus one step whatever the compression ratio. A truncated
+    stream returns what could be read (like Scrapy's ``gunzip``); a stream that is not gzip at all
+    raises ``OSError``.
+    """
+    stream = GzipFile(fileobj=BytesIO(data))
+    out = BytesIO()
+    size = 0
+    while True:
+        try:
+            chunk = stream.read1(_CHUNK)
+        except (EOFError, OSError):
+            if size:
+                break
+            raise
+        if not chunk:
+            break
+        size += len(chunk)
+        if max_size and size > max_size:
+            raise SizeLimitExceeded(size, max_size)
+        out.write(chunk)
+    return out.getvalue()
+
+
+class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression (already bounded by ``DOWNLOAD_MAXSIZE``), with the outcome counted.
+
+    Registered in place of ``HttpCompressionMiddleware`` at the same priority (590).
+    """
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            count(self.stats, "size-limit", "decompressed")
+            raise
+
+
+class DeadlineMiddleware:
+    """Per-request wall-clock deadline, bounded by the run deadline; counts timeouts and size aborts.
+
+    Priority 620: its ``process_exception`` runs before ``RetryMiddleware`` (550) sees the error and
+    its ``process_response`` before ``RedirectMiddleware`` (600) drops a chain that is too long.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY", False)
+        self.run_deadline: float | None = None  # monotonic; set by RunLimits
+        self._headers_seen: set[int] = set()
+        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
+        crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DeadlineMiddleware:
+        mw = cls(crawler)
+        crawler.newsarchive_deadline = mw  # type: ignore[attr-defined] - found by RunLimits
+        return mw
+
+    def _headers_received(self, request: Request, **_: Any) -> None:
+        self._headers_seen.add(id(request))
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        timeout = float(request.meta.get("download_timeout") or self.timeout)
+        if self.run_deadline is not None:
+            remaining = self.run_deadline - time.monotonic()
+            if remaining <= 0:
+                count(self.stats, "limit-hit", "max_run_seconds-dropped")
+                raise IgnoreRequest("run deadline passed")
+            timeout = min(timeout, max(remaining, 1.0))
+        if timeout > 0:
+            request.meta["download_timeout"] = timeout
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        self._headers_seen.discard(id(request))
+        if (
+            response.status in (301, 302, 303, 307, 308)
+            and "Location" in response.headers
+            and not request.meta.get("dont_redirect")
+            and request.meta.get("redirect_times", 0) >= self.max_redirects
+        ):
+            # RedirectMiddleware (600, after us on the way back) will drop it: say why.
+            count(self.stats, "limit-hit", "max_redirects")
+            logger.info("Too many redirects (more than %d): %s", self.max_redirects, request.url)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        got_headers = id(request) in self._headers_seen
+        self._headers_seen.discard(id(request))
+        if isinstance(exception, DownloadTimeoutError):
+            kind = "slow-body" if got_headers else "no-response"
+            count(self.stats, "timeout", kind)
+            logger.info("Timed out (%s, %.0fs): %s", kind, request.meta.get("download_timeout", self.timeout), request.url)
+            if got_headers and not self.retry_slow_body:
+                raise IgnoreRequest(f"timeout while the body was dripping: {request.url}") from exception
+        elif isinstance(exception, DownloadCancelledError):
+            # The HTTP/1.1 handler cancels a download only when it outgrows DOWNLOAD_MAXSIZE.
+            count(self.stats, "size-limit", "download")
+            logger.info("Body larger than DOWNLOAD_MAXSIZE, dropped: %s", request.url)
+            raise IgnoreRequest(f"size limit: {request.url}") from exception
+        return None
+
+
+class CountingDepthMiddleware(DepthMiddleware):
+    """Scrapy's ``DepthMiddleware``; a link dropped for depth is counted ``limit-hit/max_depth``."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        result = super().get_processed_request(request, response)
+        if result is None and response is not None:
+            count(self.stats, "limit-hit", "max_depth")
+        return result
+
+
+def _source_limits(spider: Any) -> Any:
+    source = getattr(spider, "source", None)
+    return getattr(source, "limits", None)
+
+
+class RunLimits:
+    """Stops a crawl cleanly at ``max_pages`` responses or after ``max_run_seconds``.
+
+    Effective limits: the source's ``limits`` (when the spider has a ``source``), capped by
+    ``NEWSARCHIVE_MAX_PAGES`` / ``NEWSARCHIVE_MAX_RUN_SECONDS``. Scrapy's own
+    ``CLOSESPIDER_PAGECOUNT``/``CLOSESPIDER_TIMEOUT`` closes are reported the same way.
+    """
+
+    def __init__(self, crawler: Crawler, clock: Callable[[], float] = time.monotonic) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.clock = clock
+        self.max_pages: int | None = None
+        self.max_run_seconds: float | None = None
+        self.pages = 0
+        self.stopping: str | None = None
+        self._timer: Any = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunLimits:
+        if not crawler.settings.getbool("NEWSARCHIVE_RUN_LIMITS_ENABLED", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    @staticmethod
+    def _smallest(*values: float | None) -> float | None:
+        present = [v for v in values if v]
+        return min(present) if present else None
+
+    def spider_opened(self, spider: Any) -> None:
+        settings = self.crawler.settings
+        limits = _source_limits(spider)
+        pages = self._smallest(
+            getattr(limits, "max_pages", None),
+            settings.getint("NEWSARCHIVE_MAX_PAGES", 0) or None,
+            settings.getint("CLOSESPIDER_PAGECOUNT", 0) or None,
+        )
+        self.max_pages = int(pages) if pages else None
+        self.max_run_seconds = self._smallest(
+            getattr(limits, "max_run_seconds", None),
+            settings.getfloat("NEWSARCHIVE_MAX_RUN_SECONDS", 0) or None,
+            settings.getfloat("CLOSESPIDER_TIMEOUT", 0) or None,
+        )
+        if self.max_run_seconds:
+            from scrapy.utils.asyncio import call_later
+
+            deadline = getattr(self.crawler, "newsarchive_deadline", None)
+            if deadline is not None:
+                deadline.run_deadline = self.clock() + self.max_run_seconds
+            self._timer = call_later(self.max_run_seconds, self.stop, "max_run_seconds")
+        logger.info(
+            "Run limits: max_pages=%s max_run_seconds=%s DEPTH_LIMIT=%s DOWNLOAD_MAXSIZE=%s DOWNLOAD_TIMEOUT=%s",
+            self.max_pages, self.max_run_seconds, settings.getint("DEPTH_LIMIT"),
+            settings.getint("DOWNLOAD_MAXSIZE"), settings.getfloat("DOWNLOAD_TIMEOUT"),
+        )
+
+    def response_received(self, response: Response, request: Request, spider: Any = None) -> None:
+        # Every response counts (like CLOSESPIDER_PAGECOUNT), also those dropped later as junk.
+        if request.meta.get("dont_obey_robotstxt") and response.url.endswith("/robots.txt"):
+            return  # robots.txt is bookkeeping, not a page of the source
+        self.pages += 1
+        if self.max_pages and self.pages >= self.max_pages:
+            self.stop("max_pages")
+
+    def stop(self, which: str) -> None:
+        """Count ``limit-hit/<which>``, tell waiting components, and close the spider with that reason."""
+        if self.stopping:
+            return
+        self.stopping = which
+        limit = self.max_pages if which == "max_pages" else self.max_run_seconds
+        count(self.stats, "limit-hit", which)
+        logger.info("Limit %s=%s reached: stopping the crawl, keeping what was fetched", which, limit)
+        self.crawler.signals.send_catch_log(signal=run_stopping, reason=f"limit-hit/{which}")
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no crawl running (component exercised alone)
+            engine = None
+        if engine is not None and engine.spider is not None:
+            # Scrapy's close reasons for these limits, which the run summary already names.
+            _schedule_coro(engine.close_spider_async(reason=CLOSE_REASONS[which]))
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        scrapy_reasons = {v: k for k, v in CLOSE_REASONS.items()}
+        if reason in scrapy_reasons and not self.stopping:
+            self.stopping = scrapy_reasons[reason]
+            count(self.stats, "limit-hit", scrapy_reasons[reason])
+        self.stats.set_value("newsarchive/stopped_by", f"limit-hit/{self.stopping}" if self.stopping else reason)

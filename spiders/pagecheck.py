@@ -1,0 +1,154 @@
+"""Not-an-article detection beyond og:type: soft-404s, error pages, empty/tiny and binary bodies.
+
+A ``200 OK`` is not always a page. :func:`check_page` looks at an HTML response's bytes, title,
+headings and body class and names what is wrong:
+
+* ``soft-404/<signal>``: a "not found" page served with 200 (WordPress ``body.error404``, a
+  not-found title or heading in one of the common languages, a canonical/og:url pointing at a
+  404 page), even when it still says ``og:type=article``;
+* ``not-article/error-page``: a 200 that is a server, database, access or bot-challenge error;
+* ``not-article/empty`` / ``not-article/tiny-body``: no body, or less than
+  ``NEWSARCHIVE_PAGE_MIN_BYTES`` bytes of it;
+* ``not-article/binary-as-html``: PDF, image, archive or other binary bytes labelled as HTML;
+* ``bad-html/too-deep``: nesting deeper than ``NEWSARCHIVE_HTML_MAX_DEPTH`` (parsers would cut it).
+
+:class:`PageCheckMiddleware` (downloader middleware, priority 570: after decompression and
+charset repair) drops such a response before the spider sees it (``IgnoreRequest``: never
+staged, never archived, links not followed) and counts the outcome with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from spiders.decoding import response_too_deep
+from spiders.outcomes import count
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_BINARY_MAGIC = (
+    b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
+    b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"fLaC", b"ID3",
+    b"\x7fELF", b"MZ", b"\xd0\xcf\x11\xe0", b"wOFF", b"wOF2", b"\x00\x01\x00\x00\x00", b"%!PS",
+)
+_XML_START = re.compile(rb"^\s*(?:<\?xml|<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b)", re.I)
+
+# "Not found" in the languages news sites are most often written in.
+_NOT_FOUND = re.compile(
+    r"\b404\b|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|nothing\s+(?:was\s+)?found|"
+    r"no\s+longer\s+(?:available|exists)|page\s+(?:is\s+)?missing|can['’]t\s+find\s+(?:that|the|this)\s+page|"
+    r"nicht\s+gefunden|no\s+encontrad[ao]|introuvable|non\s+trovat[ao]|niet\s+gevonden|"
+    r"não\s+encontrad[ao]|nie\s+znaleziono|не\s+найден|bulunamadı|hittades\s+inte|ikke\s+fundet|"
+    r"ei\s+löytynyt|nem\s+található|nenalezen|找不到|未找到|見つかりません|페이지를\s+찾을\s+수",
+    re.I,
+)
+_ERROR_PAGE = re.compile(
+    r"internal\s+server\s+error|service\s+(?:temporarily\s+)?unavailable|bad\s+gateway|gateway\s+time-?out|"
+    r"error\s+establishing\s+a\s+database\s+connection|database\s+error|access\s+denied|403\s+forbidden|"
+    r"^\s*forbidden\s*$|^\s*error\s*$|an\s+error\s+(?:has\s+)?occurred|just\s+a\s+moment\.\.\.|"
+    r"attention\s+required|are\s+you\s+a\s+robot|captcha|site\s+(?:is\s+)?(?:under\s+)?maintenance|"
+    r"briefly\s+unavailable\s+for\s+scheduled\s+maintenance|account\s+suspended",
+    re.I,
+)
+_ERROR_CLASS = re.compile(r"(?:^|\s)(?:error404|error-404|page-404|not-found|notfound|e404)(?:\s|$)", re.I)
+_404_URL = re.compile(r"/(?:404|not-found|notfound|error)(?:\.html?|/)?(?:$|\?)", re.I)
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    """What is wrong with a page: outcome (``soft-404``, ``not-article``, ``bad-html``) and reason."""
+
+    outcome: str
+    reason: str
+
+
+def looks_binary(body: bytes) -> bool:
+    """Binary content: a known file signature, NUL bytes, or mostly control characters."""
+    head = body[:1024].lstrip()
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    sample = body[:1024]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return bool(sample) and controls / len(sample) > 0.1
+
+
+def _text(response: TextResponse, xpath: str) -> str:
+    return " ".join(t.strip() for t in response.xpath(xpath).getall() if t.strip())
+
+
+def check_page(response: Response, *, min_bytes: int = 512, max_depth: int = 250) -> PageProblem | None:
+    """What is wrong with an HTML ``response`` (see the module docstring), or ``None``."""
+    body = response.body
+    if not body.strip():
+        return PageProblem("not-article", "empty")
+    if looks_binary(body):
+        return PageProblem("not-article", "binary-as-html")
+    if len(body.strip()) < min_bytes:
+        return PageProblem("not-article", "tiny-body")
+    if not isinstance(response, TextResponse):
+        return None
+    depth = response_too_deep(response, max_depth)
+    if depth is not None:
+        return PageProblem("bad-html", "too-deep")
+    title = _text(response, "//title//text()")
+    headings = _text(response, "//h1//text()")
+    body_class = " ".join(response.xpath("//body/@class").getall())
+    if _ERROR_CLASS.search(body_class):
+        return PageProblem("soft-404", "error-class")
+    for link in response.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").getall():
+        if _404_URL.search(link.strip()):
+            return PageProblem("soft-404", "canonical-404")
+    if _NOT_FOUND.search(title):
+        return PageProblem("soft-404", "title")
+    if _NOT_FOUND.search(headings) and len(headings) < 120:
+        return PageProblem("soft-404", "heading")
+    if _ERROR_PAGE.search(title) or (_ERROR_PAGE.search(headings) and len(headings) < 120):
+        return PageProblem("not-article", "error-page")
+    return None
+
+
+class PageCheckMiddleware:
+    """Drops and counts 200 HTML responses that are not pages worth keeping (module docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.stats = crawler.stats
+        self.min_bytes = settings.getint("NEWSARCHIVE_PAGE_MIN_BYTES", 512)
+        self.max_depth = settings.getint("NEWSARCHIVE_HTML_MAX_DEPTH", 250)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageCheckMiddleware:
+        return cls(crawler)
+
+    @staticmethod
+    def _judged(response: Response) -> bool:
+        """Only pages that claim to be HTML (not robots.txt, feeds, sitemaps, images)."""
+        if response.status != 200:
+            return False
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        if ctype and "html" not in ctype:
+            return False
+        if not ctype and not isinstance(response, HtmlResponse):
+            return False
+        return not _XML_START.match(response.body[:512])
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if request.meta.get("dont_check_page") or not self._judged(response):
+            return response
+        problem = check_page(response, min_bytes=self.min_bytes, max_depth=self.max_depth)
+        if problem is None:
+            return response
+        count(self.stats, problem.outcome, problem.reason, url=response.url)
+        logger.info("Not archived (%s/%s): %s", problem.outcome, problem.reason, response.url)
+        raise IgnoreRequest(f"{problem.outcome}/{problem.reason}: {response.url}")
