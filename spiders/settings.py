@@ -78,4 +78,41 @@ NEWSARCHIVE_FEED_MAX_BYTES = 50 * 1024 * 1024  # cap on a decompressed sitemap/f
 NEWSARCHIVE_SUMMARY_MAX_FAILURES = 200  # failed/skipped URLs listed in summary.json
 
 # --- hardening components (owned by the crawler-hardening work) ---
+# Safety, limits, politeness, traps, decoding and page checks; every knob is documented with its
+# default and what a user sees when it triggers in docs/limits.md.
+TWISTED_DNS_RESOLVER = "spiders.guard.PrivateAddressResolver"  # never hands out private answers
+DOWNLOADER_MIDDLEWARES.update(
+    {
+        "spiders.guard.PrivateAddressMiddleware": 50,  # first: literal IPs, redirect targets, robots.txt
+        "spiders.politeness.CrawlDelayMiddleware": 110,  # right after RobotsTxtMiddleware (100)
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "spiders.politeness.PoliteRetryMiddleware": 550,  # Retry-After and backoff
+        "spiders.pagecheck.PageCheckMiddleware": 570,  # soft-404, error, empty, binary, too deep
+        "spiders.decoding.CharsetRepairMiddleware": 580,  # after decompression
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "spiders.limits.BoundedHttpCompressionMiddleware": 590,
+        "spiders.limits.DeadlineMiddleware": 620,  # timeouts/size aborts seen before retry
+    }
+)
+SPIDER_MIDDLEWARES = {
+    **globals().get("SPIDER_MIDDLEWARES", {}),
+    "spiders.traps.TrapFilterMiddleware": 800,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "spiders.limits.CountingDepthMiddleware": 900,
+}
+EXTENSIONS.update({"spiders.limits.RunLimits": 50})
+RETRY_PRIORITY_ADJUST = 10  # a retry goes ahead of the queue once its wait is over
+NEWSARCHIVE_MAX_RUN_SECONDS = 3600  # cap on any source's limits.max_run_seconds (0: none)
+NEWSARCHIVE_RUN_LIMITS_ENABLED = True
+NEWSARCHIVE_RETRY_SLOW_BODY = False  # a body that dripped past DOWNLOAD_TIMEOUT is not retried
+NEWSARCHIVE_CRAWL_DELAY_MAX = 60.0  # robots.txt Crawl-delay above this is capped (and logged)
+NEWSARCHIVE_CRAWL_DELAY_MARGIN = 0.1  # added to Crawl-delay so request starts never come closer
+NEWSARCHIVE_RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the URL up for this run
+NEWSARCHIVE_RETRY_BACKOFF_BASE = 2.0  # first retry waits ~2 s, then 4, 8 ... (+-25 %)
+NEWSARCHIVE_RETRY_BACKOFF_MAX = 60.0
+NEWSARCHIVE_TRAP_CHAIN_BUDGET = 5  # pages followed along one same-shape chain (calendar, ?page=N)
+NEWSARCHIVE_TRAP_MAX_SEGMENTS = 15  # deeper paths are a trap (relative-link pile-ups)
+NEWSARCHIVE_TRAP_MAX_URL_LENGTH = 2000
+NEWSARCHIVE_PAGE_MIN_BYTES = 512  # smaller HTML bodies are not pages (not-article/tiny-body)
+NEWSARCHIVE_HTML_MAX_DEPTH = 250  # deeper nesting is reported (bad-html/too-deep), not cut
 # --- end hardening ---
