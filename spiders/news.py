@@ -34,7 +34,7 @@ from spiders.discovery import (
     skip_by_extension,
     sniff,
 )
-from spiders.outcomes import count
+from spiders.outcomes import count, list_page, listed_urls
 from spiders.seen import KIND_META, UPDATED_META
 from spiders.warc import WARC_ID_META
 
@@ -275,7 +275,10 @@ class NewsSpider(scrapy.Spider):
             if "robots.txt" in str(failure.value):
                 count(stats, "robots-denied", url=url)
                 log.info("news: robots.txt forbids %s", url)
-            # other skips were counted by whoever raised them (seen URLs, hardening components)
+            elif not str(failure.value).startswith("newsarchive:") and url not in listed_urls(stats):
+                # counted by whoever raised it (a hardening component); make sure the page is
+                # named in the summary too
+                list_page(stats, url, "skipped", str(failure.value).split(":")[0][:60] or None)
             return
         else:
             reason = _failure_reason(failure.value)

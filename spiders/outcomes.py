@@ -38,12 +38,24 @@ def count(stats: Any, outcome: str, reason: str | None = None, n: int = 1, *, ur
     if reason:
         stats.inc_value(stat_key(outcome, reason), n)
     if url:
-        pages = stats.get_value(PAGES_STAT)
-        if pages is None:
-            pages = []
-            stats.set_value(PAGES_STAT, pages)
-        if len(pages) < MAX_PAGES_LISTED:
-            pages.append({"url": url, "outcome": outcome, "reason": reason})
+        list_page(stats, url, outcome, reason)
+
+
+def list_page(stats: Any, url: str, outcome: str, reason: str | None = None) -> None:
+    """List a page in the run summary's ``pages`` without counting it (see :func:`count`)."""
+    if stats is None:
+        return
+    pages = stats.get_value(PAGES_STAT)
+    if pages is None:
+        pages = []
+        stats.set_value(PAGES_STAT, pages)
+    if len(pages) < MAX_PAGES_LISTED:
+        pages.append({"url": url, "outcome": outcome, "reason": reason})
+
+
+def listed_urls(stats: Any) -> set[str]:
+    """URLs already listed in the run summary's ``pages``."""
+    return {p["url"] for p in (stats.get_value(PAGES_STAT) or []) if isinstance(p, dict)}
 
 
 def collect(stats_dict: dict[str, Any]) -> dict[str, int]:

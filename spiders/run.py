@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             s3 = S3Settings.from_env()
             storage = Storage(s3)
-            storage.exists(f"{staging_prefix(settings.get('NEWSARCHIVE_STAGING_PREFIX', 'staging'), run_id)}/{RUN_NAME}")
+            # a listing fails on a missing bucket or bad credentials (a HEAD of a key cannot tell)
+            next(iter(storage.list_keys(staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX", "staging"), run_id) + "/")), None)
         except StorageError as exc:
             return _fail(f"cannot reach the bucket: {exc}", EXIT_CONFIG)
         except ValueError as exc:

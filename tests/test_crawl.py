@@ -1,0 +1,228 @@
+"""The crawl, end to end: real HTTP to the demo site on 127.0.0.1, real SeaweedFS, and
+``python -m spiders.run`` in a subprocess (Twisted's reactor cannot restart in one process)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from pipelines.models import Article
+from pipelines.storage import ObjectNotFound, Storage
+from pipelines.urls import canonicalize_url
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = ("wpcom", "wpnews", "citynews")
+
+
+def run_id(n: int) -> str:
+    return f"20260101T00000{n}Z-abc12{n}"
+
+
+def crawl(
+    sources_file: Path, rid: str, s3_env: dict[str, str], *ids: str, extra: list[str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m spiders.run`` as the CLI and the DAG do."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSARCHIVE_", "AWS_"))}
+    env.update(s3_env)
+    env["PYTHONPATH"] = str(REPO)
+    cmd = [
+        sys.executable, "-m", "spiders.run", "--sources", str(sources_file), "--run-id", rid, "--allow-loopback",
+        # the demo's slow page drips for 1 s; keep a hung download from stalling the suite
+        "-s", "DOWNLOAD_TIMEOUT=15",
+        *(extra or []), *ids,
+    ]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def last_json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert lines, f"no stdout; stderr tail:\n{proc.stderr[-3000:]}"
+    return json.loads(lines[-1])
+
+
+def staged_records(storage: Storage, rid: str, source: str) -> list[Article]:
+    try:
+        body = storage.get_bytes(f"staging/{rid}/{source}/records.jsonl")
+    except ObjectNotFound:
+        return []
+    return [Article.from_json(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+
+
+def canon(urls: Any) -> set[str]:
+    return {canonicalize_url(u) for u in urls}
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture
+def sources_file(tmp_path: Path, demo_site: Any) -> Path:
+    return demo_site.write_sources(tmp_path / "sources.yaml")
+
+
+def test_crawl_stages_every_article_and_nothing_else(demo_site: Any, sources_file: Path, s3_settings: Any, storage: Storage) -> None:
+    expected = demo_site.expected
+    rid = run_id(1)
+    start = len(demo_site.request_log)
+    proc = crawl(sources_file, rid, s3_settings.to_env(), *SOURCES)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = last_json(proc)
+    assert summary["run_id"] == rid and summary["complete"] is True
+    # run.json is in the bucket and says the same
+    assert storage.get_json(f"staging/{rid}/run.json")["sources"].keys() == set(SOURCES)
+    log = demo_site.request_log[start:]
+
+    for source in SOURCES:
+        truth = expected[source]
+        records = staged_records(storage, rid, source)
+        urls = [r.url for r in records]
+        # every article page, exactly once
+        assert len(records) == len(truth["articles"]), (source, sorted(urls))
+        assert canon(urls) == canon(truth["articles"]), source
+        # none of the non-article pages, none of the robots-disallowed ones
+        assert not canon(urls) & canon(truth["non_articles"]), source
+        assert not canon(urls) & canon(truth["disallowed"]), source
+        disallowed_paths = {path_of(u) for u in truth["disallowed"]}
+        asked = [r for r in log if r.site == source and r.path in disallowed_paths]
+        assert asked == [], f"{source}: requested robots-disallowed pages {asked}"
+        # staged records carry the fetch facts
+        for record in records:
+            assert record.source == source and record.run_id == rid
+            assert record.fetched_at is not None and record.http_status == 200
+            assert record.warc_record_id and record.text.strip()
+
+        src = summary["sources"][source]
+        stored = storage.get_json(f"staging/{rid}/{source}/summary.json")
+        assert stored["outcomes"] == src["outcomes"]
+        assert src["outcomes"]["extracted"] == len(truth["articles"])
+        assert src["outcomes"]["robots-denied"] >= 1
+        assert src["outcomes"]["not-article"] >= 1
+        assert src["finish_reason"] == "finished" and src["ok"] is True
+
+        # every response is in the WARC, and each record points at its response record
+        warc = storage.get_bytes(f"staging/{rid}/{source}/responses.warc.gz")
+        responses = {}
+        for rec in ArchiveIterator(io.BytesIO(warc)):
+            if rec.rec_type == "response":
+                responses[rec.rec_headers.get_header("WARC-Record-ID")] = (
+                    rec.rec_headers.get_header("WARC-Target-URI"),
+                    rec.content_stream().read(),
+                )
+        served = [r for r in log if r.site == source and r.method == "GET" and r.status and not r.error]
+        assert len(responses) >= len(served) - 1, (len(responses), len(served))  # the huge page is cut
+        for record in records:
+            target, body = responses[record.warc_record_id]
+            assert canonicalize_url(target) == canonicalize_url(record.url)
+            assert b"<html" in body.lower() or b"<!doctype" in body.lower()
+
+    # bad pages: the real articles among them are staged, the others counted and listed; the run went on
+    city = summary["sources"]["citynews"]
+    listed = {p["url"] for p in city["pages"]}
+    staged_city = canon(r.url for r in staged_records(storage, rid, "citynews"))
+    for url, kind in expected["citynews"]["bad_pages"].items():
+        if expected["article_counts_as"][kind]:
+            assert canonicalize_url(url) in staged_city, (kind, url)
+        else:
+            assert url in listed, f"bad page {kind} {url} not reported in the summary"
+    assert city["outcomes"].get("failed/http-500") == 1
+    assert city["outcomes"].get("failed/http-404") == 1
+    huge = [u for u, k in expected["citynews"]["bad_pages"].items() if k == "huge"]
+    assert [p for p in city["pages"] if p["url"] in huge and p["outcome"] != "not-article"], city["pages"]
+
+
+def test_second_crawl_fetches_no_article_again_and_stages_only_the_update(
+    fresh_demo_site: Any, tmp_path: Path, s3_settings: Any, storage: Storage
+) -> None:
+    site = fresh_demo_site
+    sources_file = site.write_sources(tmp_path / "sources.yaml")
+    env = s3_settings.to_env()
+    first = crawl(sources_file, run_id(1), env, *SOURCES)
+    assert first.returncode == 0, first.stderr[-3000:]
+    expected = site.expected
+    total = sum(len(expected[s]["articles"]) for s in SOURCES)
+    assert sum(len(staged_records(storage, run_id(1), s)) for s in SOURCES) == total
+    state = storage.get_json("_state/seen/wpnews.json")
+    assert canon(state["urls"]) >= canon(expected["wpnews"]["articles"])
+
+    # second crawl of the unchanged site: conditional GETs only, nothing staged
+    start = len(site.request_log)
+    second = crawl(sources_file, run_id(2), env, *SOURCES)
+    assert second.returncode == 0, second.stderr[-3000:]
+    summary = last_json(second)
+    article_paths = {(s, path_of(u)) for s in SOURCES for u in expected[s]["articles"]}
+    refetched = [
+        (r.site, r.path, r.status)
+        for r in site.request_log[start:]
+        if (r.site, r.path) in article_paths and r.method == "GET" and r.status == 200
+    ]
+    assert refetched == [], f"article pages fetched again: {refetched}"
+    for source in SOURCES:
+        assert staged_records(storage, run_id(2), source) == []
+        outcomes = summary["sources"][source]["outcomes"]
+        assert outcomes.get("extracted", 0) == 0
+        assert outcomes.get("not-modified", 0) + outcomes.get("skipped-seen", 0) >= len(expected[source]["articles"])
+    assert storage.get_json(f"staging/{run_id(2)}/run.json")["complete"] is True
+
+    # an article changes: the third crawl stages exactly that one
+    updated = site.update_article()
+    third = crawl(sources_file, run_id(3), env, *SOURCES)
+    assert third.returncode == 0, third.stderr[-3000:]
+    staged = [r.url for s in SOURCES for r in staged_records(storage, run_id(3), s)]
+    assert canon(staged) == {canonicalize_url(updated)}, staged
+
+
+def test_max_pages_stops_the_crawl_and_says_so(demo_site: Any, sources_file: Path, s3_settings: Any, storage: Storage) -> None:
+    proc = crawl(sources_file, run_id(4), s3_settings.to_env(), "wpnews", extra=["--max-pages", "5"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    src = last_json(proc)["sources"]["wpnews"]
+    assert "max_pages" in src["limits_hit"]
+    assert src["finish_reason"] == "closespider_pagecount"
+    # requests already in flight when the limit hit may still finish (at most CONCURRENT_REQUESTS)
+    assert src["responses"] <= 5 + 16
+    assert src["complete"] is False
+
+
+def test_config_and_bucket_errors_are_one_line_and_non_zero(tmp_path: Path, sources_file: Path, s3_settings: Any) -> None:
+    env = s3_settings.to_env()
+    unknown = crawl(sources_file, run_id(5), env, "no-such-source", timeout=60)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip().count("\n") == 0 and "no-such-source" in unknown.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - id: x\n    start_urls: [ftp://nowhere]\n", encoding="utf-8")
+    invalid = crawl(bad, run_id(5), env, timeout=60)
+    assert invalid.returncode == 2 and "start_urls" in invalid.stderr
+    missing_bucket = {**env, "NEWSARCHIVE_S3_BUCKET": "no-such-bucket-here"}
+    nobucket = crawl(sources_file, run_id(5), missing_bucket, "wpnews", timeout=60)
+    assert nobucket.returncode == 2, nobucket.stderr[-2000:]
+    assert "bucket" in nobucket.stderr.lower() and nobucket.stdout.strip() == ""
+
+
+def test_scrapy_crawl_news_works_from_the_repository_root(demo_site: Any, sources_file: Path, s3_settings: Any, storage: Storage) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSARCHIVE_", "AWS_"))}
+    env.update(s3_settings.to_env())
+    env["NEWSARCHIVE_ALLOW_LOOPBACK"] = "1"
+    scrapy = Path(sys.executable).with_name("scrapy")
+    proc = subprocess.run(
+        [str(scrapy), "crawl", "news", "-a", "source=wpcom", "-a", f"sources={sources_file}", "-a", f"run_id={run_id(6)}"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = staged_records(storage, run_id(6), "wpcom")
+    assert canon(r.url for r in records) == canon(demo_site.expected["wpcom"]["articles"])
+    summary = storage.get_json(f"staging/{run_id(6)}/wpcom/summary.json")
+    assert summary["outcomes"]["extracted"] == len(records)
+    assert gzip.decompress(storage.get_bytes(f"staging/{run_id(6)}/wpcom/responses.warc.gz"))[:4] == b"WARC"
