@@ -369,3 +369,16 @@ def test_junk_bodies_and_encodings(trap_site):
     assert fetch(cases["wp-comments-post"]["url"])[0] == 405
     status, headers, _ = fetch(cases["share"]["url"])
     assert status == 302 and headers["Location"].startswith("https://")
+
+
+def test_text_and_comment_truth_match_the_pages(demo_site):
+    import html as htmllib
+
+    expected = demo_site.expected
+    for url in expected["wpcom"]["articles"] + expected["wpnews"]["articles"]:
+        page = htmllib.unescape(fetch(url)[2].decode())
+        for paragraph in expected["texts"][url].split("\n\n"):
+            assert paragraph in page, (url, paragraph[:40])
+        for comment in expected["comments"].get(url, []):
+            assert comment["text"] in page, (url, comment["author"])
+    assert any("wpdcom" in fetch(url)[2].decode() for url in expected["comments"])

@@ -32,7 +32,7 @@ def _metadata(site: Site) -> dict[str, dict[str, Any]]:
 
 def build_expected(sites: dict[str, Site]) -> dict[str, Any]:
     """Assemble the ground truth of every running site (see the package README for the keys)."""
-    expected: dict[str, Any] = {"topics": {}, "metadata": {}, "url_variants": {}, "encoding_checks": {}}
+    expected: dict[str, Any] = {"topics": {}, "metadata": {}, "url_variants": {}, "encoding_checks": {}, "texts": {}, "comments": {}}
     for name, site in sites.items():
         truth = site.truth
         expected[name] = {
@@ -43,6 +43,10 @@ def build_expected(sites: dict[str, Site]) -> dict[str, Any]:
         }
         for story, url in site.articles:
             expected["topics"][url] = list(story.topics)
+            # The body as the page shows it: paragraphs, then a wire trailer if any (before cleaning).
+            expected["texts"][url] = "\n\n".join([*story.paragraphs, *([story.trailer] if story.trailer else [])])
+            if story.comments and story.widget != "disqus":
+                expected["comments"][url] = [{"author": c.author, "text": c.text} for c in story.comments]
         expected["metadata"].update(_metadata(site))
         for key, value in site.extra_truth().items():
             if key in ("url_variants", "encoding_checks"):
