@@ -113,13 +113,14 @@ def maybe_gunzip(body: bytes, max_size: int) -> bytes:
 
 
 def _parse_xml(body: bytes) -> etree._Element:
+    # Entity declarations (bombs), over-deep and truncated documents are refused, not silently cut
+    # (spiders.decoding); the size was already bounded by maybe_gunzip.
+    from spiders.decoding import BadFeed, parse_xml_safely
+
     try:
-        root = etree.fromstring(body, parser=_XML_PARSER)
-    except (etree.XMLSyntaxError, ValueError) as exc:
-        raise DiscoveryError(f"not well-formed XML: {exc}") from None
-    if root is None:
-        raise DiscoveryError("empty XML document")
-    return root
+        return parse_xml_safely(body, max_size=0)
+    except BadFeed as exc:
+        raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
 
 
 def _local(tag: object) -> str:

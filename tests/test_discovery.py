@@ -107,7 +107,11 @@ def test_feeds_rss_atom_rdf() -> None:
 def test_xml_parsing_does_not_expand_entities() -> None:
     evil = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://news.example/&x;</loc></url></urlset>"""
-    for found in parse_sitemap(evil):
+    try:
+        found_all = parse_sitemap(evil)
+    except DiscoveryError:
+        return  # refused outright: a document declaring entities is a bad feed (spiders.decoding)
+    for found in found_all:
         assert "root:" not in found.url
 
 
