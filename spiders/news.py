@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urldefrag
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -105,6 +106,8 @@ class NewsSpider(scrapy.Spider):
         spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS", 80)
         spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 50 * 1024 * 1024)
         spider.allowed_domains = spider.source.domains()
+        spider.robots_sitemaps = settings.getbool("NEWSARCHIVE_ROBOTS_SITEMAPS", True) and not spider.source.sitemaps
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
     def __init__(
@@ -157,6 +160,21 @@ class NewsSpider(scrapy.Spider):
             meta[UPDATED_META] = updated
         priority = 10 if kind in ("sitemap", "feed") else 0
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """A source without configured sitemaps uses those its robots.txt names (in its domains)."""
+        if not self.robots_sitemaps:
+            return
+        rp = getattr(robotparser, "rp", None)
+        try:
+            urls = list(getattr(rp, "sitemaps", None) or [])
+        except Exception:  # noqa: BLE001 - a parser without sitemap support: nothing to add
+            return
+        for url in urls:
+            req = self._request(url, "sitemap", depth=0, listed=True)
+            if req is not None:
+                log.info("news: sitemap %s from robots.txt", url)
+                self.crawler.engine.crawl(req)
 
     # -- responses
 

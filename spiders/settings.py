@@ -75,7 +75,7 @@ NEWSARCHIVE_SEEN_PREFIX = "_state/seen"
 NEWSARCHIVE_UPLOAD = True  # False: keep the staged files local only (no bucket)
 NEWSARCHIVE_ARTICLE_MIN_WORDS = 80  # og:type=article or an <article> element needs this many words (and a date)
 NEWSARCHIVE_FEED_MAX_BYTES = 50 * 1024 * 1024  # cap on a decompressed sitemap/feed
-NEWSARCHIVE_SUMMARY_MAX_FAILURES = 200  # failed/skipped URLs listed in summary.json
+NEWSARCHIVE_ROBOTS_SITEMAPS = True  # a source without `sitemaps` uses those its robots.txt names
 
 # --- hardening components (owned by the crawler-hardening work) ---
 # Safety, limits, politeness, traps, decoding and page checks; every knob is documented with its
