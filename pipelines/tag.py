@@ -67,6 +67,7 @@ class Taxonomy:
     topics: tuple[Topic, ...]
     min_score: int = 3
     lead_words: int = 250
+    min_share: float = 0.35
 
     def scores(self, *, title: str = "", page: Iterable[str] = (), keywords: Iterable[str] = (), lead: str = "") -> dict[str, int]:
         """Score every topic; each distinct matching term counts once per field, weighted by :data:`WEIGHTS`."""
@@ -84,9 +85,13 @@ class Taxonomy:
         return scores
 
     def assign(self, **fields: object) -> list[str]:
-        """Topics scoring at least ``min_score``, best first."""
+        """Topics scoring at least ``min_score`` and ``min_share`` of the best topic's score, best first
+        (a sports story that mentions a hospital once is not a health story)."""
         scores = self.scores(**fields)  # type: ignore[arg-type]
-        return [name for name, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if score >= self.min_score]
+        if not scores:
+            return []
+        floor = max(self.min_score, self.min_share * max(scores.values()))
+        return [name for name, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if score >= floor]
 
 
 def _term_regex(term: str) -> str:
@@ -108,9 +113,10 @@ def parse_taxonomy(data: object, path: str = "<taxonomy>") -> Taxonomy:
         pattern = re.compile(r"(?<!\w)(" + "|".join(alternatives) + r")(?!\w)")
         topics.append(Topic(slugify(str(name)), pattern))
     try:
-        return Taxonomy(tuple(topics), int(data.get("min_score", 3)), int(data.get("lead_words", 250)))
+        return Taxonomy(tuple(topics), int(data.get("min_score", 3)), int(data.get("lead_words", 250)),
+                        float(data.get("min_share", 0.35)))
     except (TypeError, ValueError) as exc:
-        raise TaxonomyError(f"{path}: min_score and lead_words must be integers ({exc})") from None
+        raise TaxonomyError(f"{path}: min_score, lead_words and min_share must be numbers ({exc})") from None
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
