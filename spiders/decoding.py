@@ -10,7 +10,7 @@
   every entity bomb), an over-deep or truncated document raises :class:`BadFeed` with a reason
   instead of being silently cut short. ``.xml.gz`` bodies are inflated within a size limit.
 * :func:`html_depth` measures how deep a parsed page nests, so an over-deep page is reported
-  (``bad-html/too-deep``) rather than silently cut by the HTML parser (libxml2 stops at 255
+  (``not-article/too-deep``) rather than silently cut by the HTML parser (libxml2 stops at 255
   levels in lxml's default parser, ~2,000 in Scrapy's selector).
 """
 
@@ -206,6 +206,28 @@ def choose_encoding(body: bytes, content_type: str | bytes | None = None) -> Enc
     return EncodingChoice(declared, declared)
 
 
+_BINARY_MAGIC = (
+    b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
+    b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"fLaC", b"ID3",
+    b"\x7fELF", b"MZ", b"\xd0\xcf\x11\xe0", b"wOFF", b"wOF2", b"\x00\x01\x00\x00\x00", b"%!PS",
+)
+
+
+def looks_binary(body: bytes) -> bool:
+    """Binary content: a known file signature, NUL bytes, or mostly control characters
+    (UTF-16/32 text with its BOM is text)."""
+    if bom_encoding(body):
+        return False
+    head = body[:1024].lstrip()
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    sample = body[:1024]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return bool(sample) and controls / len(sample) > 0.1
+
+
 class CharsetRepairMiddleware:
     """Downloader middleware (580, after decompression) re-decoding HTML whose charset was wrong."""
 
@@ -217,8 +239,8 @@ class CharsetRepairMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        if not isinstance(response, HtmlResponse) or not response.body:
-            return response
+        if not isinstance(response, HtmlResponse) or not response.body or looks_binary(response.body):
+            return response  # binary bodies are judged (and counted) by the page check
         choice = choose_encoding(response.body, response.headers.get(b"Content-Type"))
         if choice.reason is None:
             return response

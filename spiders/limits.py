@@ -8,13 +8,14 @@ What Scrapy 2.19 already does, and what this module adds (see docs/limits.md):
 * Body size while decoding: ``HttpCompressionMiddleware`` inflates gzip/deflate/br/zstd in
   64 KiB steps and stops past ``DOWNLOAD_MAXSIZE`` (the 1 GiB default is what let a 4 MiB bomb
   grow to 1 GiB; the crawl settings use 10 MiB). Added: :class:`BoundedHttpCompressionMiddleware`
-  counts ``size-limit/decompressed``. ``.xml.gz`` sitemaps are inflated by the spider through
-  :func:`bounded_gunzip` (same stepwise check).
+  counts ``size-limit/decompressed``. A gzip *file* (``sitemap.xml.gz``, no Content-Encoding) is
+  measured the same way without keeping the output and dropped (``size-limit/decompressed-file``)
+  past ``NEWSARCHIVE_FEED_MAX_BYTES``, before the spider inflates it.
 * Download time: ``DOWNLOAD_TIMEOUT`` bounds the whole download including the body, so it cuts
   a page that drips a byte a second. Added: :class:`DeadlineMiddleware` counts ``timeout/<kind>``,
   does not retry a body that was dripping (``slow-body``), and shortens each request's timeout
   so no download outlives the run deadline (a graceful stop is never held up by a slow page).
-* Redirects: ``REDIRECT_MAX_TIMES``; a chain that exceeds it is counted ``limit-hit/max_redirects``.
+* Redirects: ``REDIRECT_MAX_TIMES``; a chain that exceeds it is counted ``trap/redirect-chain``.
 * Depth: ``DEPTH_LIMIT`` (set per source from ``limits.max_depth``); links past it are counted
   ``limit-hit/max_depth`` by :class:`CountingDepthMiddleware`.
 * Pages and run time: :class:`RunLimits` stops the crawl cleanly when ``max_pages`` responses
@@ -105,12 +106,45 @@ class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
     Registered in place of ``HttpCompressionMiddleware`` at the same priority (590).
     """
 
+    def __init__(self, stats: Any = None, *, crawler: Crawler | None = None) -> None:
+        super().__init__(stats, crawler=crawler)
+        settings = crawler.settings if crawler is not None else None
+        self._file_max_size = (settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 0) if settings else 0) or self._max_size
+
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         try:
-            return super().process_response(request, response)
+            response = super().process_response(request, response)
         except IgnoreRequest:
-            count(self.stats, "size-limit", "decompressed")
+            count(self.stats, "size-limit", "decompressed", url=request.url)
             raise
+        if isinstance(response, Response) and response.body[:2] == b"\x1f\x8b":
+            # A gzip *file* (``sitemap.xml.gz``), which the spider inflates itself: make sure it
+            # stays within the limit before anyone holds the inflated bytes.
+            size = inflated_size(response.body, self._file_max_size)
+            if size > self._file_max_size:
+                count(self.stats, "size-limit", "decompressed-file", url=request.url)
+                logger.info("gzip file inflates past %d bytes, dropped: %s", self._file_max_size, request.url)
+                raise IgnoreRequest(f"size limit: {request.url} inflates past {self._file_max_size} bytes")
+        return response
+
+
+def inflated_size(data: bytes, limit: int) -> int:
+    """How many bytes a gzip/zlib stream inflates to, counting at most ``limit + 1`` and keeping
+    none of them (64 KiB at a time). A corrupt stream counts what could be inflated."""
+    import zlib
+
+    inflater = zlib.decompressobj(47)  # auto-detect gzip or zlib header
+    size = 0
+    pending = data
+    try:
+        while pending and size <= limit:
+            size += len(inflater.decompress(pending, _CHUNK))
+            pending = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        pass
+    return size
 
 
 class DeadlineMiddleware:
@@ -158,9 +192,10 @@ class DeadlineMiddleware:
             and not request.meta.get("dont_redirect")
             and request.meta.get("redirect_times", 0) >= self.max_redirects
         ):
-            # RedirectMiddleware (600, after us on the way back) will drop it: say why.
-            count(self.stats, "limit-hit", "max_redirects")
-            logger.info("Too many redirects (more than %d): %s", self.max_redirects, request.url)
+            # RedirectMiddleware (600, after us on the way back) will drop it: say why. A chain
+            # longer than REDIRECT_MAX_TIMES is a trap (or a loop), not a page.
+            count(self.stats, "trap", "redirect-chain", url=request.url)
+            logger.info("Redirect chain longer than REDIRECT_MAX_TIMES=%d, dropped: %s", self.max_redirects, request.url)
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:

@@ -9,8 +9,8 @@ headings and body class and names what is wrong:
 * ``not-article/error-page``: a 200 that is a server, database, access or bot-challenge error;
 * ``not-article/empty`` / ``not-article/tiny-body``: no body, or less than
   ``NEWSARCHIVE_PAGE_MIN_BYTES`` bytes of it;
-* ``not-article/binary-as-html``: PDF, image, archive or other binary bytes labelled as HTML;
-* ``bad-html/too-deep``: nesting deeper than ``NEWSARCHIVE_HTML_MAX_DEPTH`` (parsers would cut it).
+* ``bad-encoding/binary-as-html``: PDF, image, archive or other binary bytes labelled as HTML;
+* ``not-article/too-deep``: nesting deeper than ``NEWSARCHIVE_HTML_MAX_DEPTH`` (parsers would cut it).
 
 :class:`PageCheckMiddleware` (downloader middleware, priority 570: after decompression and
 charset repair) drops such a response before the spider sees it (``IgnoreRequest``: never
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
-from spiders.decoding import response_too_deep
+from spiders.decoding import looks_binary, response_too_deep
 from spiders.outcomes import count
 
 if TYPE_CHECKING:
@@ -35,11 +35,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_BINARY_MAGIC = (
-    b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
-    b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"fLaC", b"ID3",
-    b"\x7fELF", b"MZ", b"\xd0\xcf\x11\xe0", b"wOFF", b"wOF2", b"\x00\x01\x00\x00\x00", b"%!PS",
-)
 _XML_START = re.compile(rb"^\s*(?:<\?xml|<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b)", re.I)
 
 # "Not found" in the languages news sites are most often written in.
@@ -65,22 +60,10 @@ _404_URL = re.compile(r"/(?:404|not-found|notfound|error)(?:\.html?|/)?(?:$|\?)"
 
 @dataclass(frozen=True)
 class PageProblem:
-    """What is wrong with a page: outcome (``soft-404``, ``not-article``, ``bad-html``) and reason."""
+    """What is wrong with a page: outcome (``soft-404``, ``not-article``, ``bad-encoding``) and reason."""
 
     outcome: str
     reason: str
-
-
-def looks_binary(body: bytes) -> bool:
-    """Binary content: a known file signature, NUL bytes, or mostly control characters."""
-    head = body[:1024].lstrip()
-    if head.startswith(_BINARY_MAGIC):
-        return True
-    sample = body[:1024]
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return bool(sample) and controls / len(sample) > 0.1
 
 
 def _text(response: TextResponse, xpath: str) -> str:
@@ -93,14 +76,14 @@ def check_page(response: Response, *, min_bytes: int = 512, max_depth: int = 250
     if not body.strip():
         return PageProblem("not-article", "empty")
     if looks_binary(body):
-        return PageProblem("not-article", "binary-as-html")
+        return PageProblem("bad-encoding", "binary-as-html")
     if len(body.strip()) < min_bytes:
         return PageProblem("not-article", "tiny-body")
     if not isinstance(response, TextResponse):
         return None
     depth = response_too_deep(response, max_depth)
     if depth is not None:
-        return PageProblem("bad-html", "too-deep")
+        return PageProblem("not-article", "too-deep")
     title = _text(response, "//title//text()")
     headings = _text(response, "//h1//text()")
     body_class = " ".join(response.xpath("//body/@class").getall())

@@ -17,8 +17,8 @@ yields, next to the response it came from, and drops (counting ``trap/<reason>``
   links piling up ``/x/x/x/``): a path with a segment block repeated, more than
   ``NEWSARCHIVE_TRAP_MAX_SEGMENTS`` segments, or a growing chain past the budget.
 * ``url-too-long``: longer than ``NEWSARCHIVE_TRAP_MAX_URL_LENGTH``.
-* ``self-reference``: a document (sitemap, index, feed, page) that links to itself or to one of
-  the documents it was reached through.
+* ``self-reference``: a sitemap/feed whose entries list its own URL, or a document linking to one
+  of the documents it was reached through.
 """
 
 from __future__ import annotations
@@ -149,6 +149,20 @@ class TrapFilterMiddleware(BaseSpiderMiddleware):
         if key not in self._logged:
             self._logged.add(key)
             logger.info("Trap (%s): not following %s%s", reason, request.url, f" (pattern {pattern})" if pattern else "")
+
+    def process_spider_input(self, response: Response, spider: Any = None) -> None:
+        """A sitemap or feed that lists its own URL is a loop: counted once (the spider's seen-URL
+        check already keeps it from being fetched again)."""
+        head = response.body[:512].lstrip()
+        if not head.startswith((b"<?xml", b"<urlset", b"<sitemapindex", b"<rss", b"<feed", b"<rdf")):
+            return
+        own = {response.url, canonicalize_url(response.url)}
+        own |= {u.replace("&", "&amp;") for u in own}
+        for url in own:
+            pattern = rb"<(loc|link)(?:\s[^>]*)?>\s*" + re.escape(url.encode("utf-8", "ignore")) + rb"\s*</\1>"
+            if re.search(pattern, response.body):
+                self._drop(Request(response.url), "self-reference")
+                return
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         if response is None:

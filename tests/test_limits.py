@@ -143,10 +143,10 @@ def test_too_many_redirects_is_counted() -> None:
     request = Request("http://example.test/r4", meta={"redirect_times": 3})
     response = Response(request.url, status=302, headers={"Location": "/r5"}, request=request)
     assert mw.process_response(request, response) is response
-    assert stats.get_value(stat_key("limit-hit", "max_redirects")) == 1
+    assert stats.get_value(stat_key("trap", "redirect-chain")) == 1
     ok = Request("http://example.test/r1", meta={"redirect_times": 1})
     mw.process_response(ok, Response(ok.url, status=302, headers={"Location": "/r2"}, request=ok))
-    assert stats.get_value(stat_key("limit-hit", "max_redirects")) == 1
+    assert stats.get_value(stat_key("trap", "redirect-chain")) == 1
 
 
 def test_depth_limit_is_counted() -> None:
@@ -194,3 +194,21 @@ def test_scrapy_closespider_reasons_are_reported_as_limits() -> None:
     limits = RunLimits.from_crawler(crawler)
     limits.spider_closed(None, "closespider_timeout")
     assert crawler.stats.get_value(stat_key("limit-hit", "max_run_seconds")) == 1
+
+
+def test_gzip_file_sitemap_bomb_is_dropped_before_anyone_inflates_it(bombs: dict[str, bytes]) -> None:
+    crawler = get_crawler(Spider, {"DOWNLOAD_MAXSIZE": 10 * MiB, "NEWSARCHIVE_FEED_MAX_BYTES": 20 * MiB})
+    mw = BoundedHttpCompressionMiddleware.from_crawler(crawler)
+    request = Request("http://example.test/sitemap-bomb.xml.gz")
+    response = Response(request.url, body=bombs["gzip"], headers={"Content-Type": "application/x-gzip"}, request=request)
+    tracemalloc.start()
+    try:
+        with pytest.raises(IgnoreRequest):
+            mw.process_response(request, response)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * MiB
+    assert crawler.stats.get_value(stat_key("size-limit", "decompressed-file")) == 1
+    small = Response(request.url, body=gzip.compress(b"<urlset/>"), headers={"Content-Type": "application/x-gzip"}, request=request)
+    assert mw.process_response(request, small).body == small.body  # left for the spider to inflate

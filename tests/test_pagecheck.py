@@ -42,9 +42,9 @@ def _response(body: bytes, url: str = "http://news.test/2026/11/story/", ctype: 
         (b"", "not-article", "empty"),
         (b"   \n  ", "not-article", "empty"),
         (b"<html><body>hi</body></html>", "not-article", "tiny-body"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"\x00\x01" * 600, "not-article", "binary-as-html"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000, "not-article", "binary-as-html"),
-        (b"<html><body>" + b"<div>" * 400 + b"deep" + b"</div>" * 400 + b"</body></html>", "bad-html", "too-deep"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"\x00\x01" * 600, "bad-encoding", "binary-as-html"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000, "bad-encoding", "binary-as-html"),
+        (b"<html><body>" + b"<div>" * 400 + b"deep" + b"</div>" * 400 + b"</body></html>", "not-article", "too-deep"),
     ],
 )
 def test_check_page(body: bytes, outcome: str | None, reason: str | None) -> None:

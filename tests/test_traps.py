@@ -126,3 +126,19 @@ def test_start_requests_pass() -> None:
     mw = _mw()
     start = Request(f"{BASE}/calendar/2031/07/")
     assert mw.get_processed_request(start, None) is start
+
+
+def test_a_sitemap_listing_itself_is_counted() -> None:
+    mw = _mw()
+    url = f"{BASE}/sitemap-loop.xml"
+    body = (
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{url}</loc></sitemap><sitemap><loc>{BASE}/sitemap-news.xml</loc></sitemap></sitemapindex>"
+    ).encode()
+    from scrapy.http import XmlResponse
+
+    mw.process_spider_input(XmlResponse(url, body=body, request=Request(url)))
+    assert mw.stats.get_value(stat_key("trap", "self-reference")) == 1
+    other = f"{BASE}/sitemap-news.xml"
+    mw.process_spider_input(XmlResponse(other, body=b"<urlset><url><loc>http://news.test/a</loc></url></urlset>", request=Request(other)))
+    assert mw.stats.get_value(stat_key("trap", "self-reference")) == 1
