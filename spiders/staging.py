@@ -186,14 +186,16 @@ class StagingPipeline:
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         source = self.crawler.spider.source  # type: ignore[union-attr]
         url = item["url"]
+        # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged
+        html = item.pop("html")
         try:
-            result = extract_with_reason(item["html"], url, keep_comments=source.keep_comments, rules=source.cleaning)
+            result = extract_with_reason(html, url, keep_comments=source.keep_comments, rules=source.cleaning)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
             log.error("staging: extraction crashed on %s: %s: %s", url, type(exc).__name__, exc)
             count(self.stats, "failed", "extract-error")
-            raise DropItem(f"extraction crashed: {type(exc).__name__}") from None
+            raise DropItem(f"extraction crashed: {type(exc).__name__}", log_level="INFO") from None
         article = result.article
-        if article is None and (repaired := repair_markup(item["html"])) is not None:
+        if article is None and (repaired := repair_markup(html)) is not None:
             retry = extract_with_reason(repaired, url, keep_comments=source.keep_comments, rules=source.cleaning)
             if retry.article is not None:
                 article = retry.article
@@ -202,15 +204,14 @@ class StagingPipeline:
         if article is None:
             reason = (result.reason or "no-article").split(":")[0].strip().replace(" ", "-")
             count(self.stats, "not-article", reason)
-            raise DropItem(f"not an article after extraction ({result.reason})")
+            raise DropItem(f"not an article after extraction ({result.reason})", log_level="INFO")
         digest = text_hash(article.text)
         seen = item.get("seen") or {}
         if seen.get("content_hash") == digest:
             count(self.stats, "skipped-seen", "unchanged")
-            item.pop("html", None)
             item["content_hash"] = digest
             item["unchanged"] = True
-            raise DropItem("seen before with the same text")
+            raise DropItem("seen before with the same text", log_level="INFO")
         updates: dict[str, Any] = {
             "source": source.id,
             "run_id": self.crawler.spider.run_id,  # type: ignore[union-attr]
@@ -235,7 +236,6 @@ class StagingPipeline:
         self._out.flush()
         self.staged += 1
         count(self.stats, "extracted")
-        item.pop("html", None)
         item["article"] = article.to_json_dict()
         item["content_hash"] = digest
         return item
