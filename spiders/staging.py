@@ -179,8 +179,8 @@ class StagingPipeline:
         if self._out is not None:
             self._out.close()
             self._out = None
-        if self.staged:
-            upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
+        # uploaded even when empty: every source of a run has the same three files
+        upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
         self.stats.set_value("newsarchive/staged_records", self.staged)
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
