@@ -186,6 +186,26 @@ POSTS: list[Story] = [
         tags=["books", "Erbil", "literature"],
     ),
     Story(
+        slug="bagdad-rue-al-moutanabbi-bouquinistes",
+        title="À Bagdad, la rue al-Moutanabbi retrouve ses bouquinistes",
+        paragraphs=[
+            "Chaque vendredi matin, la rue al-Moutanabbi, au cœur du vieux Bagdad, se remplit de nouveau de lecteurs venus fouiller les piles de livres posées à même le trottoir.",
+            "Rénovée après l’attentat de 2007 qui avait détruit une grande partie de ses librairies, la rue est redevenue le rendez-vous des étudiants, des poètes et des familles. Les bouquinistes vendent aussi bien des classiques de la littérature arabe que des traductions récentes de romans étrangers.",
+            "« Les jeunes reviennent au papier », explique un libraire installé ici depuis trente ans. Il vend surtout des manuels universitaires d’occasion et des recueils de poésie, souvent à moins de deux mille dinars.",
+            "Au café Shabandar, à l’angle de la rue, les habitués discutent politique autour d’un thé, sous les photographies anciennes accrochées aux murs. Le patron affirme que le café n’a jamais fermé un vendredi depuis sa réouverture.",
+        ],
+        topics=["culture"],
+        authors=[AUTHOR],
+        published=when("2019-12-27T08:30:00+00:00"),
+        categories=["Culture"],
+        tags=["livres", "Bagdad"],
+        comments=[
+            Comment(131, "Nadia B.", when("2019-12-27T10:12:00+00:00"), "Merci pour ce beau reportage, la rue me manque tellement."),
+            Comment(132, "Karim", when("2019-12-27T14:40:00+00:00"), "Le café Shabandar reste le meilleur endroit de la ville pour lire le journal."),
+        ],
+        language="fr",
+    ),
+    Story(
         slug="kurdistan-budget-oil-talks",
         title="Erbil and Baghdad resume talks over oil and salaries",
         paragraphs=[

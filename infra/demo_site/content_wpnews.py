@@ -211,6 +211,26 @@ POSTS: list[Story] = [
         tags=["mayor", "recall", "elections"],
     ),
     Story(
+        slug="partnerstadt-loerrach-schueleraustausch",
+        title="Partnerstadt Lörrach: Riverside und Lörrach beschließen Schüleraustausch",
+        paragraphs=[
+            "Die Stadträte von Riverside und der Partnerstadt Lörrach haben am Montag einen regelmäßigen Schüleraustausch beschlossen. Ab dem kommenden Schuljahr sollen jedes Jahr zwanzig Jugendliche aus beiden Städten für drei Wochen in Gastfamilien leben und am Unterricht teilnehmen.",
+            "Oberbürgermeisterin Katrin Vogel sagte bei einer Videokonferenz mit dem Rathaus in Riverside, die Partnerschaft solle nach dreißig Jahren „nicht nur aus Empfängen und Gastgeschenken bestehen“. Der Austausch wird von beiden Städten gemeinsam mit einer Stiftung finanziert.",
+            "Die Highschool von Riverside bietet seit zwei Jahren wieder Deutsch als Wahlfach an. Die Lehrerin der Deutschkurse rechnet damit, dass sich mehr Schülerinnen und Schüler bewerben werden, als es Plätze gibt.",
+            "Im Frühjahr reist zunächst eine Delegation aus Lörrach nach Riverside, um die Gastfamilien kennenzulernen und das Programm vorzubereiten.",
+        ],
+        topics=["culture", "politics"],
+        authors=["Maria Lindqvist"],
+        published=when("2026-11-11T09:00:00+00:00"),
+        categories=["Education"],
+        tags=["Partnerstadt", "Schüleraustausch"],
+        comments=[
+            Comment(2031, "Jürgen H.", when("2026-11-11T12:15:00+00:00"), "Endlich! Meine Tochter wartet schon seit Jahren auf so ein Programm."),
+            Comment(2032, "Sabine", when("2026-11-11T16:02:00+00:00"), "Wo kann man sich als Gastfamilie melden?"),
+        ],
+        language="de",
+    ),
+    Story(
         slug="hawks-open-season-with-win",
         title="Hawks open basketball season with a comeback win over Capitol",
         paragraphs=[

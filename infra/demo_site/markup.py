@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
@@ -16,8 +17,9 @@ def esc(text: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """WordPress-like slug: lowercase ASCII words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("'", "").replace("&", "")).strip("-")
+    """WordPress-like slug: lowercase ASCII words joined by hyphens (accents dropped)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower().replace("'", "").replace("&", "")).strip("-")
 
 
 def wp_date(value: datetime) -> str:

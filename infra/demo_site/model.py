@@ -52,6 +52,7 @@ class Story:
     widget: str = "core"
     trailer: str = ""
     role: str = ""
+    language: str = "en"
 
     def __post_init__(self) -> None:
         unknown = set(self.topics) - set(TOPICS)

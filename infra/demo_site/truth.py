@@ -25,7 +25,7 @@ def _metadata(site: Site) -> dict[str, dict[str, Any]]:
             "categories": list(story.categories),
             "tags": list(story.tags),
             "site_name": site.title,
-            "language": "en",
+            "language": story.language,
         }
     return out
 

@@ -10,6 +10,7 @@ from .feeds import RSS_TYPE, XML_TYPE, robots, rss, text_response, urlset, xml_r
 from .markup import esc, iso, paragraphs_html, slugify, widont, wp_date, wp_time
 from .model import Comment, Response, Story
 from .site import Request, Site, html_response
+from .widget_text import LOCALES, WPCOM
 
 PER_PAGE = 6
 GRAVATAR = "https://1.gravatar.com/avatar/ad516503a11cd5ca435acc9bb6523536?s=25&amp;d=identicon&amp;forcedefault=y&amp;r=G"
@@ -21,9 +22,9 @@ def post_path(story: Story) -> str:
     return f"/{story.published:%Y/%m/%d}/{story.slug}/"
 
 
-def _head(title: str, extra: str = "") -> str:
+def _head(title: str, extra: str = "", lang: str = "en") -> str:
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="UTF-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -61,12 +62,13 @@ def _footer() -> str:
 </html>"""
 
 
-def highlander_form(base: str, path: str, post_id: int) -> str:
-    """The WordPress.com/Jetpack "highlander" comment form, as WordPress.com renders it."""
+def highlander_form(base: str, path: str, post_id: int, lang: str = "en") -> str:
+    """The WordPress.com/Jetpack "highlander" comment form, as WordPress.com renders it in ``lang``."""
+    t = WPCOM[lang]
     services = []
     for key, name, alt in (
         ("wordpress", "WordPress.com", "WordPress.com Logo"),
-        ("googleplus", "Google", "Google photo"),
+        ("googleplus", t["google"], "Google photo"),
         ("twitter", "Twitter", "Twitter picture"),
         ("facebook", "Facebook", "Facebook photo"),
     ):
@@ -77,22 +79,22 @@ def highlander_form(base: str, path: str, post_id: int) -> str:
 <input type="hidden" name="{key}_avatar" id="{key}-avatar" class="comment-meta-{key}" value="" />
 <input type="hidden" name="{key}_user_id" id="{key}-user_id" class="comment-meta-{key}" value="" />
 <input type="hidden" name="{key}_access_token" id="{key}-access_token" class="comment-meta-{key}" value="" />
-<p class="comment-form-posting-as pa-{key}"><strong></strong> You are commenting using your {name} account. <span class="comment-form-log-out">(&nbsp;<a href="javascript:HighlanderComments.doExternalLogout( '{key}' );">Log&nbsp;Out</a>&nbsp;/&nbsp;<a href="#" onclick="javascript:HighlanderComments.switchAccount();return false;">Change</a>&nbsp;)</span></p>
+<p class="comment-form-posting-as pa-{key}"><strong></strong> {t['using'].format(service=name)} <span class="comment-form-log-out">(&nbsp;<a href="javascript:HighlanderComments.doExternalLogout( '{key}' );">{t['log_out']}</a>&nbsp;/&nbsp;<a href="#" onclick="javascript:HighlanderComments.switchAccount();return false;">{t['change']}</a>&nbsp;)</span></p>
 </div>
 </div>
 </div>""")
     return f"""<div id="respond" class="comment-respond">
-<h3 id="reply-title" class="comment-reply-title">Leave a Reply <small><a rel="nofollow" id="cancel-comment-reply-link" href="{path}#respond" style="display:none;">Cancel reply</a></small></h3>
+<h3 id="reply-title" class="comment-reply-title">{t['leave_reply']} <small><a rel="nofollow" id="cancel-comment-reply-link" href="{path}#respond" style="display:none;">{t['cancel_reply']}</a></small></h3>
 <form action="{base}/wp-comments-post.php" method="post" id="commentform" class="comment-form">
 <input type="hidden" id="highlander_comment_nonce" name="highlander_comment_nonce" value="3f9c2a7be1" /><input type="hidden" name="_wp_http_referer" value="{path}" />
 <input type="hidden" name="hc_post_as" id="hc_post_as" value="guest" />
 <div class="comment-form-field comment-textarea">
-<label for="comment">Enter your comment here...</label>
-<div id="comment-form-comment"><textarea id="comment" name="comment" title="Enter your comment here..."></textarea></div>
+<label for="comment">{t['enter_comment']}</label>
+<div id="comment-form-comment"><textarea id="comment" name="comment" title="{t['enter_comment']}"></textarea></div>
 </div>
 <div id="comment-form-identity">
 <div id="comment-form-nascar">
-<p>Fill in your details below or click an icon to log in:</p>
+<p>{t['fill_in']}</p>
 <ul>
 <li class="selected" style="display:none;"><a href="#comment-form-guest" id="postas-guest" class="nascar-signin-link" title="Login via Guest"></a></li>
 <li><a href="#comment-form-load-service:WordPress.com" id="postas-wordpress" class="nascar-signin-link" title="Login via WordPress.com"><img src="{GRAVATAR}" alt="Logo" width="25" /></a></li>
@@ -104,17 +106,17 @@ def highlander_form(base: str, path: str, post_id: int) -> str:
 <div class="comment-form-padder">
 <div class="comment-form-avatar"><a href="https://gravatar.com/site/signup/" target="_blank"><img src="{GRAVATAR}" alt="Gravatar" width="25" class="no-grav" /></a></div>
 <div class="comment-form-fields">
-<div class="comment-form-field comment-form-email"><label for="email">Email <span class="required">(required)</span> <span class="nopublish">(Address never made public)</span></label><div class="comment-form-input"><input id="email" name="email" type="email" value="" /></div></div>
-<div class="comment-form-field comment-form-author"><label for="author">Name <span class="required">(required)</span></label><div class="comment-form-input"><input id="author" name="author" type="text" value="" /></div></div>
-<div class="comment-form-field comment-form-url"><label for="url">Website</label><div class="comment-form-input"><input id="url" name="url" type="url" value="" /></div></div>
+<div class="comment-form-field comment-form-email"><label for="email">{t['email']}</label><div class="comment-form-input"><input id="email" name="email" type="email" value="" /></div></div>
+<div class="comment-form-field comment-form-author"><label for="author">{t['name']}</label><div class="comment-form-input"><input id="author" name="author" type="text" value="" /></div></div>
+<div class="comment-form-field comment-form-url"><label for="url">{t['website']}</label><div class="comment-form-input"><input id="url" name="url" type="url" value="" /></div></div>
 </div>
 </div>
 </div>
 {chr(10).join(services)}
 <iframe src="about:blank" name="social-login-auth" id="social-login-auth" style="display:none"></iframe>
 <div id="comment-form-load-service" class="comment-form-service">
-<div class="comment-form-posting-as-cancel"><a href="javascript:HighlanderComments.cancelExternalWindow();">Cancel</a></div>
-<p>Connecting to %s</p>
+<div class="comment-form-posting-as-cancel"><a href="javascript:HighlanderComments.cancelExternalWindow();">{t['cancel']}</a></div>
+<p>{t['connecting']}</p>
 </div>
 </div>
 <script type="text/javascript">
@@ -122,8 +124,8 @@ var highlander_expando_javascript = function() {{ jQuery( '#comment-form-identit
 jQuery(document).ready( highlander_expando_javascript );
 </script>
 <div id="comment-form-subscribe">
-<p class="comment-subscription-form"><input type="checkbox" name="subscribe" id="subscribe" value="subscribe" style="width: auto;"/> <label class="subscribe-label" id="subscribe-label" for="subscribe" style="display: inline;">Notify me of new comments via email.</label></p><p class="post-subscription-form"><input type="checkbox" name="subscribe_blog" id="subscribe_blog" value="subscribe" style="width: auto;"/> <label class="subscribe-label" id="subscribe-blog-label" for="subscribe_blog" style="display: inline;">Notify me of new posts via email.</label></p></div>
-<p class="form-submit wp-block-button"><input name="submit" type="submit" id="comment-submit" class="submit" value="Post Comment" /> <input type='hidden' name='comment_post_ID' value='{post_id}' id='comment_post_ID' />
+<p class="comment-subscription-form"><input type="checkbox" name="subscribe" id="subscribe" value="subscribe" style="width: auto;"/> <label class="subscribe-label" id="subscribe-label" for="subscribe" style="display: inline;">{t['notify_comments']}</label></p><p class="post-subscription-form"><input type="checkbox" name="subscribe_blog" id="subscribe_blog" value="subscribe" style="width: auto;"/> <label class="subscribe-label" id="subscribe-blog-label" for="subscribe_blog" style="display: inline;">{t['notify_posts']}</label></p></div>
+<p class="form-submit wp-block-button"><input name="submit" type="submit" id="comment-submit" class="submit" value="{t['post_comment']}" /> <input type='hidden' name='comment_post_ID' value='{post_id}' id='comment_post_ID' />
 <input type='hidden' name='comment_parent' id='comment_parent' value='0' />
 </p><p style="display: none;"><input type="hidden" id="akismet_comment_nonce" name="akismet_comment_nonce" value="8d0c1f2e37" /></p>
 <input type="hidden" name="genseq" value="1579165920" />
@@ -132,16 +134,17 @@ jQuery(document).ready( highlander_expando_javascript );
 </div><!-- #respond -->"""
 
 
-def _comment(base_path: str, comment: Comment, children: list[Comment], depth: int) -> str:
-    kids = "".join(_comment(base_path, c, [], depth + 1) for c in children)
+def _comment(base_path: str, comment: Comment, children: list[Comment], depth: int, lang: str = "en") -> str:
+    t = WPCOM[lang]
+    kids = "".join(_comment(base_path, c, [], depth + 1, lang) for c in children)
     kids_html = f'<ul class="children">{kids}</ul>' if kids else ""
     return f"""<li class="comment byuser even thread-even depth-{depth} highlander-comment" id="li-comment-{comment.id}">
 <article id="comment-{comment.id}" class="comment">
 <footer class="comment-meta"><div class="comment-author vcard"><img alt='' src='{GRAVATAR}' class='avatar avatar-48' height='48' width='48' />
-<cite class="fn">{esc(comment.author)}</cite> <span class="says">says:</span></div>
+<cite class="fn">{esc(comment.author)}</cite> <span class="says">{t['says']}</span></div>
 <div class="comment-metadata"><a href="{base_path}#comment-{comment.id}"><time datetime="{iso(comment.posted)}">{wp_date(comment.posted)} at {wp_time(comment.posted)}</time></a></div></footer>
 <div class="comment-content"><p>{esc(comment.text)}</p></div>
-<div class="reply"><a rel='nofollow' class='comment-reply-link' href='{base_path}?replytocom={comment.id}#respond' data-commentid="{comment.id}" data-postid="1" aria-label='Reply to {esc(comment.author)}'>Reply</a></div>
+<div class="reply"><a rel='nofollow' class='comment-reply-link' href='{base_path}?replytocom={comment.id}#respond' data-commentid="{comment.id}" data-postid="1" aria-label='{t['reply']} {esc(comment.author)}'>{t['reply']}</a></div>
 </article>{kids_html}
 </li><!-- #comment-## -->"""
 
@@ -285,6 +288,7 @@ class WordPressComBlog(Site):
         )
 
     def _related(self, story: Story) -> str:
+        t = WPCOM[story.language]
         others = [(s, u) for s, u in self.articles if s is not story and set(s.categories) & set(story.categories)][:3]
         if len(others) < 3:
             others += [(s, u) for s, u in self.articles if s is not story and (s, u) not in others][: 3 - len(others)]
@@ -294,7 +298,7 @@ class WordPressComBlog(Site):
             for i, (s, _) in enumerate(others)
         )
         return f"""<div id='jp-relatedposts' class='jp-relatedposts' style="display: block;">
-<h3 class="jp-relatedposts-headline"><em>Related</em></h3>
+<h3 class="jp-relatedposts-headline"><em>{t['related']}</em></h3>
 <div class="jp-relatedposts-items jp-relatedposts-items-minimal jp-relatedposts-grid">{items}</div></div>"""
 
     def _post_page(self, story: Story, path: str, post_id: int, newer: tuple[Story, str] | None, older: tuple[Story, str] | None) -> str:
@@ -303,6 +307,7 @@ class WordPressComBlog(Site):
         cats = ", ".join(f'<a href="/category/{slugify(c)}/" rel="category tag">{esc(c)}</a>' for c in story.categories)
         tags = ", ".join(f'<a href="/tag/{slugify(t)}/" rel="tag">{esc(t)}</a>' for t in story.tags)
         share_base = esc(url)
+        t = WPCOM[story.language]
         amp = f'<link rel="amphtml" href="{esc(url)}amp/" />' if story.role == "variants" else ""
         meta = f"""<link rel="canonical" href="{esc(url)}" />
 <link rel='shortlink' href='https://wp.me/p8Xk2-{post_id}' />
@@ -315,26 +320,26 @@ class WordPressComBlog(Site):
 <meta property="article:modified_time" content="{iso(story.modified)}" />
 <meta property="og:site_name" content="{esc(content.SITE_NAME)}" />
 <meta property="og:image" content="https://s0.wp.com/i/blank.jpg" />
-<meta property="og:locale" content="en_US" />
+<meta property="og:locale" content="{LOCALES[story.language]}" />
 <meta name="twitter:site" content="@wordpressdotcom" />
 <meta name="author" content="{esc(', '.join(story.authors))}" />"""
-        share = f"""<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3><div class="sd-content"><ul>
+        share = f"""<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">{t['share']}</h3><div class="sd-content"><ul>
 <li class="share-twitter"><a rel="nofollow noopener noreferrer" data-shared="sharing-twitter-{post_id}" class="share-twitter sd-button share-icon" href="{share_base}?share=twitter&amp;nb=1" target="_blank" title="Click to share on Twitter"><span>Twitter</span></a></li>
 <li class="share-facebook"><a rel="nofollow noopener noreferrer" data-shared="sharing-facebook-{post_id}" class="share-facebook sd-button share-icon" href="{share_base}?share=facebook&amp;nb=1" target="_blank" title="Click to share on Facebook"><span>Facebook</span></a></li>
 <li class="share-end"></li></ul></div></div></div>
-<div class='sharedaddy sd-block sd-like jetpack-likes-widget-wrapper jetpack-likes-widget-unloaded' id='like-post-wrapper-170852-{post_id}-5e204c0a' data-src='//widgets.wp.com/likes/#blog_id=170852&amp;post_id={post_id}' data-name='like-post-frame-170852-{post_id}'><h3 class="sd-title">Like this:</h3><div class='likes-widget-placeholder post-likes-widget-placeholder' style='height: 55px;'><span class='button'><span>Like</span></span> <span class="loading">Loading...</span></div><span class='sd-text-color'></span><a class='sd-link-color'></a></div>"""
+<div class='sharedaddy sd-block sd-like jetpack-likes-widget-wrapper jetpack-likes-widget-unloaded' id='like-post-wrapper-170852-{post_id}-5e204c0a' data-src='//widgets.wp.com/likes/#blog_id=170852&amp;post_id={post_id}' data-name='like-post-frame-170852-{post_id}'><h3 class="sd-title">{t['like_this']}</h3><div class='likes-widget-placeholder post-likes-widget-placeholder' style='height: 55px;'><span class='button'><span>{t['like']}</span></span> <span class="loading">{t['loading']}</span></div><span class='sd-text-color'></span><a class='sd-link-color'></a></div>"""
         nav_prev = f'<div class="nav-previous"><a href="{post_path(older[0])}" rel="prev"><span class="meta-nav">&larr;</span> {widont(older[0].title)}</a></div>' if older else ""
         nav_next = f'<div class="nav-next"><a href="{post_path(newer[0])}" rel="next">{widont(newer[0].title)} <span class="meta-nav">&rarr;</span></a></div>' if newer else ""
         roots = [c for c in story.comments if not c.parent]
         comment_list = ""
         if story.comments:
-            items = "".join(_comment(path, c, [k for k in story.comments if k.parent == c.id], 1) for c in roots)
+            items = "".join(_comment(path, c, [k for k in story.comments if k.parent == c.id], 1, story.language) for c in roots)
             count = len(story.comments)
             heading = "One thought on" if count == 1 else f"{count} thoughts on"
             comment_list = f'<h2 class="comments-title">{heading} &ldquo;<span>{esc(story.title)}</span>&rdquo;</h2>\n<ol class="commentlist comment-list">{items}</ol><!-- .comment-list -->'
         author = story.authors[0] if story.authors else ""
         return (
-            _head(f"{story.title} | {content.SITE_NAME}", meta)
+            _head(f"{story.title} | {content.SITE_NAME}", meta, story.language)
             + f"""
 <body class="post-template-default single single-post postid-{post_id} single-format-standard">
 {_masthead()}
@@ -353,7 +358,7 @@ class WordPressComBlog(Site):
 <div class="nav-links">{nav_prev}{nav_next}</div></nav>
 <div id="comments" class="comments-area">
 {comment_list}
-{highlander_form(self.base, path, post_id)}
+{highlander_form(self.base, path, post_id, story.language)}
 <div style="clear: both"></div>
 </div><!-- #comments -->
 </main></div>

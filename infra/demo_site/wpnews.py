@@ -8,6 +8,7 @@ from .feeds import RSS_TYPE, XML_TYPE, robots, rss, sitemap_index, text_response
 from .markup import esc, iso, json_ld, paragraphs_html, slugify, wp_date, wp_time
 from .model import Comment, Response, Story
 from .site import Request, Site, html_response
+from .widget_text import CORE, LOCALES
 
 PER_PAGE = 8
 AVATAR = "https://secure.gravatar.com/avatar/0c5c2ef5a1b1c6b5d2e9e5a1f6c1d7a2?s=60&amp;d=mm&amp;r=g"
@@ -24,47 +25,50 @@ def author_path(name: str) -> str:
     return f"/author/{content.AUTHORS.get(name, slugify(name))}/"
 
 
-def core_comment_form(path: str, post_id: int) -> str:
-    """The WordPress core comment form."""
+def core_comment_form(path: str, post_id: int, lang: str = "en") -> str:
+    """The WordPress core comment form in ``lang``."""
+    t = CORE[lang]
     return f"""<div id="respond" class="comment-respond">
-<h2 id="reply-title" class="comment-reply-title">Leave a Reply <small><a rel="nofollow" id="cancel-comment-reply-link" href="{path}#respond" style="display:none;">Cancel reply</a></small></h2>
+<h2 id="reply-title" class="comment-reply-title">{t['leave_reply']} <small><a rel="nofollow" id="cancel-comment-reply-link" href="{path}#respond" style="display:none;">{t['cancel_reply']}</a></small></h2>
 <form action="/wp-comments-post.php" method="post" id="commentform" class="comment-form" novalidate>
-<p class="comment-notes"><span id="email-notes">Your email address will not be published.</span> <span class="required-field-message">Required fields are marked <span class="required">*</span></span></p>
-<p class="comment-form-comment"><label for="comment">Comment <span class="required">*</span></label> <textarea id="comment" name="comment" cols="45" rows="5" maxlength="65525" required></textarea></p>
-<p class="comment-form-author"><label for="author">Name <span class="required">*</span></label> <input id="author" name="author" type="text" value="" size="30" maxlength="245" autocomplete="name" required /></p>
-<p class="comment-form-email"><label for="email">Email <span class="required">*</span></label> <input id="email" name="email" type="email" value="" size="30" maxlength="100" aria-describedby="email-notes" autocomplete="email" required /></p>
-<p class="comment-form-url"><label for="url">Website</label> <input id="url" name="url" type="url" value="" size="30" maxlength="200" autocomplete="url" /></p>
-<p class="comment-form-cookies-consent"><input id="wp-comment-cookies-consent" name="wp-comment-cookies-consent" type="checkbox" value="yes" /> <label for="wp-comment-cookies-consent">Save my name, email, and website in this browser for the next time I comment.</label></p>
-<p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="Post Comment" /> <input type='hidden' name='comment_post_ID' value='{post_id}' id='comment_post_ID' />
+<p class="comment-notes">{t['notes']}</p>
+<p class="comment-form-comment"><label for="comment">{t['comment']} <span class="required">*</span></label> <textarea id="comment" name="comment" cols="45" rows="5" maxlength="65525" required></textarea></p>
+<p class="comment-form-author"><label for="author">{t['name']} <span class="required">*</span></label> <input id="author" name="author" type="text" value="" size="30" maxlength="245" autocomplete="name" required /></p>
+<p class="comment-form-email"><label for="email">{t['email']} <span class="required">*</span></label> <input id="email" name="email" type="email" value="" size="30" maxlength="100" aria-describedby="email-notes" autocomplete="email" required /></p>
+<p class="comment-form-url"><label for="url">{t['website']}</label> <input id="url" name="url" type="url" value="" size="30" maxlength="200" autocomplete="url" /></p>
+<p class="comment-form-cookies-consent"><input id="wp-comment-cookies-consent" name="wp-comment-cookies-consent" type="checkbox" value="yes" /> <label for="wp-comment-cookies-consent">{t['cookies']}</label></p>
+<p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="{t['post_comment']}" /> <input type='hidden' name='comment_post_ID' value='{post_id}' id='comment_post_ID' />
 <input type='hidden' name='comment_parent' id='comment_parent' value='0' /></p>
 </form>
 </div><!-- #respond -->"""
 
 
-def _core_comment(path: str, comment: Comment, replies: list[Comment], depth: int) -> str:
-    kids = "".join(_core_comment(path, c, [], depth + 1) for c in replies)
+def _core_comment(path: str, comment: Comment, replies: list[Comment], depth: int, lang: str = "en") -> str:
+    t = CORE[lang]
+    kids = "".join(_core_comment(path, c, [], depth + 1, lang) for c in replies)
     kids_html = f'<ol class="children">{kids}</ol>' if kids else ""
     return f"""<li id="comment-{comment.id}" class="comment even thread-even depth-{depth}">
 <article id="div-comment-{comment.id}" class="comment-body">
-<footer class="comment-meta"><div class="comment-author vcard"><img alt='' src='{AVATAR}' class='avatar avatar-60 photo' height='60' width='60' loading='lazy'/> <b class="fn">{esc(comment.author)}</b> <span class="says">says:</span></div>
-<div class="comment-metadata"><a href="{path}#comment-{comment.id}"><time datetime="{iso(comment.posted)}">{wp_date(comment.posted)} at {wp_time(comment.posted)}</time></a></div></footer>
+<footer class="comment-meta"><div class="comment-author vcard"><img alt='' src='{AVATAR}' class='avatar avatar-60 photo' height='60' width='60' loading='lazy'/> <b class="fn">{esc(comment.author)}</b> <span class="says">{t['says']}</span></div>
+<div class="comment-metadata"><a href="{path}#comment-{comment.id}"><time datetime="{iso(comment.posted)}">{wp_date(comment.posted)} {t['at']} {wp_time(comment.posted)}</time></a></div></footer>
 <div class="comment-content"><p>{esc(comment.text)}</p></div>
-<div class="reply"><a rel='nofollow' class='comment-reply-link' href='{path}?replytocom={comment.id}#respond' data-commentid="{comment.id}" data-postid="1" data-belowelement="div-comment-{comment.id}" data-respondelement="respond" aria-label='Reply to {esc(comment.author)}'>Reply</a></div>
+<div class="reply"><a rel='nofollow' class='comment-reply-link' href='{path}?replytocom={comment.id}#respond' data-commentid="{comment.id}" data-postid="1" data-belowelement="div-comment-{comment.id}" data-respondelement="respond" aria-label='{t['reply']} {esc(comment.author)}'>{t['reply']}</a></div>
 </article>{kids_html}
 </li><!-- #comment-## -->"""
 
 
 def core_comments(story: Story, path: str, post_id: int) -> str:
     """The ``.comments-area`` of a core-comments post: the list and the form."""
+    t = CORE[story.language]
     listing = ""
     if story.comments:
         count = len(story.comments)
-        heading = f"One thought on &ldquo;{esc(story.title)}&rdquo;" if count == 1 else f"{count} comments"
+        heading = t["one_thought"].format(title=esc(story.title)) if count == 1 else t["n_comments"].format(n=count)
         items = "".join(
-            _core_comment(path, c, [k for k in story.comments if k.parent == c.id], 1) for c in story.comments if not c.parent
+            _core_comment(path, c, [k for k in story.comments if k.parent == c.id], 1, story.language) for c in story.comments if not c.parent
         )
         listing = f'<h2 class="comments-title">{heading}</h2>\n<ol class="comment-list">{items}</ol><!-- .comment-list -->'
-    return f'<div id="comments" class="comments-area default-max-width show-avatars">\n{listing}\n{core_comment_form(path, post_id)}\n</div><!-- #comments -->'
+    return f'<div id="comments" class="comments-area default-max-width show-avatars">\n{listing}\n{core_comment_form(path, post_id, story.language)}\n</div><!-- #comments -->'
 
 
 def wpdiscuz_comments(story: Story, path: str, post_id: int) -> str:
@@ -181,9 +185,9 @@ class WordPressNews(Site):
 
     # -- templates -------------------------------------------------------------------------
 
-    def _head(self, title: str, extra: str) -> str:
+    def _head(self, title: str, extra: str, lang: str = "en") -> str:
         return f"""<!doctype html>
-<html lang="en-US">
+<html lang="{LOCALES[lang].replace('_', '-')}">
 <head>
 <meta charset="UTF-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -266,7 +270,7 @@ class WordPressNews(Site):
                     "publisher": {"@type": "Organization", "name": content.SITE_NAME, "@id": f"{self.base}/#organization"},
                     "keywords": story.tags,
                     "articleSection": story.categories,
-                    "inLanguage": "en-US",
+                    "inLanguage": LOCALES[story.language].replace("_", "-"),
                 },
                 {"@type": "WebPage", "@id": url, "url": url, "name": f"{story.title} - {content.SITE_NAME}", "datePublished": iso(story.published)},
                 {"@type": "Organization", "@id": f"{self.base}/#organization", "name": content.SITE_NAME, "url": f"{self.base}/"},
@@ -276,7 +280,7 @@ class WordPressNews(Site):
         section_meta = "\n".join(f'<meta property="article:section" content="{esc(c)}" />' for c in story.categories[:1])
         extra = f"""<link rel="canonical" href="{esc(url)}" />
 <meta name="description" content="{esc(story.description)}" />
-<meta property="og:locale" content="en_US" />
+<meta property="og:locale" content="{LOCALES[story.language]}" />
 <meta property="og:type" content="article" />
 <meta property="og:title" content="{esc(story.title)}" />
 <meta property="og:description" content="{esc(story.description)}" />
@@ -311,7 +315,7 @@ class WordPressNews(Site):
                 nav += f'<div class="nav-next"><a href="{post_path(nxt[0])}" rel="next"><p class="meta-nav">Next post</p><p class="post-title">{esc(nxt[0].title)}</p></a></div>'
             nav += "</div></nav>"
         return (
-            self._head(f"{story.title} - {content.SITE_NAME}", extra)
+            self._head(f"{story.title} - {content.SITE_NAME}", extra, story.language)
             + f"""
 <body class="post-template-default single single-post postid-{post_id} single-format-standard wp-embed-responsive">{self._header()}
 <article id="post-{post_id}" class="post-{post_id} post type-post status-publish format-standard hentry entry">
