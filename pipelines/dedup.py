@@ -10,11 +10,12 @@ persistent, incremental :class:`DedupState` the pipeline uses:
 2. Candidates. MinHash (``bands x rows`` permutations) over the remaining word shingles; LSH
    with 42 bands of 3 rows retrieves pairs from Jaccard ~0.3 up, low enough to catch a copy
    that republishes only half of a story.
-3. Verification. A bottom-k sample of each text's shingles estimates Jaccard and the
-   containment of the smaller text in the larger. Similarity is the Jaccard, or the containment
-   when the smaller text is at least ``min_ratio`` of the larger; a pair is a duplicate at
-   ``similarity >= threshold``. Containment is what makes shortened or re-headlined copies
-   duplicates while a shared quote (a small part of both) is not.
+3. Verification. A bottom-k sample (256) of each text's shingles estimates Jaccard and the
+   containment of the smaller text in the larger (exactly, for texts under 256 shingles). A pair
+   is a duplicate at Jaccard >= ``threshold`` (0.8), or at containment >= ``containment`` (0.6)
+   when the smaller text is at least ``min_ratio`` (0.3) of the larger; the similarity recorded
+   is the larger of the two. Containment is what makes shortened, re-headlined and sub-edited
+   copies duplicates while a shared quote (a small part of both) is not.
 
 State is kept as append-only segments under ``_state/dedup/`` in the bucket plus a manifest
 updated with ``If-Match``; see ``docs/processing.md``.
@@ -46,19 +47,26 @@ MANIFEST_KEY = STATE_PREFIX + "manifest.json"
 BLOCK_BITS = 16
 BLOCK_ROWS = 1 << BLOCK_BITS
 BLOCK_MASK = BLOCK_ROWS - 1
+LOW32 = np.uint64(0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
 class DedupConfig:
     """Knobs of the near-duplicate check. The ones in :meth:`index_shape` fix the stored index;
-    the others (threshold, ratios, limits) can change between runs."""
+    the others (thresholds, ratios, limits) can change between runs.
+
+    A pair is a duplicate when its Jaccard similarity reaches ``threshold``, or when the smaller
+    text is at least ``min_ratio`` of the larger and at least ``containment`` of it is found in
+    the larger (a copy with a new lede, a cut tail or only its first half republished).
+    """
 
     threshold: float = 0.8
+    containment: float = 0.6
     min_ratio: float = 0.3
     shingle_size: int = 5
     bands: int = 42
     rows: int = 3
-    sketch_size: int = 128
+    sketch_size: int = 256
     min_shingles: int = 10
     common_paragraph_df: int = 3
     max_candidates: int = 64
@@ -151,9 +159,11 @@ class NearDuplicateIndex:
         return rows
 
     def query(self, fp: Fingerprint, *, exclude_id: str | None = None, threshold: float | None = None) -> list[Match]:
-        """Indexed texts with ``similarity >= threshold`` to ``fp``, most similar first."""
+        """Indexed texts that are duplicates of ``fp`` (see :class:`DedupConfig`), most similar
+        first; ``threshold`` overrides both thresholds (0 lists every candidate)."""
         c = self.config
-        threshold = c.threshold if threshold is None else threshold
+        jaccard_floor = c.threshold if threshold is None else threshold
+        containment_floor = c.containment if threshold is None else threshold
         if fp.size < c.min_shingles:
             return []
         matches: list[Match] = []
@@ -166,8 +176,9 @@ class NearDuplicateIndex:
             jaccard, in_other, in_query = compare_sketches(fp.sketch, fp.size, sketch, other_size, c.sketch_size)
             containment = in_query if other_size < fp.size else in_other
             ratio = min(fp.size, other_size) / max(fp.size, other_size)
-            similarity = max(jaccard, containment) if ratio >= c.min_ratio else jaccard
-            if similarity >= threshold:
+            contained = ratio >= c.min_ratio and containment >= containment_floor
+            if jaccard >= jaccard_floor or contained:
+                similarity = max(jaccard, containment) if contained else jaccard
                 matches.append(Match(other_id, round(similarity, 4), round(jaccard, 4), round(containment, 4)))
         matches.sort(key=lambda m: (-m.similarity, m.id))
         return matches
@@ -179,7 +190,7 @@ class NearDuplicateIndex:
         self._blocks.append((
             np.full((BLOCK_ROWS, c.sketch_size), SENTINEL, dtype=np.uint32),
             np.zeros(BLOCK_ROWS, dtype=np.int32),
-            np.zeros((BLOCK_ROWS, c.bands), dtype=np.uint64),
+            np.zeros((BLOCK_ROWS, c.bands), dtype=np.uint32),  # band number is the column
         ))
 
     def _row(self, row: int) -> tuple[np.ndarray, int]:
@@ -197,7 +208,7 @@ class NearDuplicateIndex:
             b_sketches, b_sizes, b_keys = self._blocks[block]
             b_sketches[offset : offset + take, : sketches.shape[1]] = sketches[done : done + take]
             b_sizes[offset : offset + take] = sizes[done : done + take]
-            b_keys[offset : offset + take] = band_keys[done : done + take]
+            b_keys[offset : offset + take] = (band_keys[done : done + take] & LOW32).astype(np.uint32)
             done += take
 
     def _column(self, which: int, start: int, stop: int) -> np.ndarray:
@@ -209,9 +220,13 @@ class NearDuplicateIndex:
             parts.append(self._blocks[block][which][lo:hi])
         if not parts:
             shapes = {0: (0, self.config.sketch_size), 1: (0,), 2: (0, self.config.bands)}
-            dtypes = {0: np.uint32, 1: np.int32, 2: np.uint64}
+            dtypes = {0: np.uint32, 1: np.int32, 2: np.uint32}
             return np.empty(shapes[which], dtype=dtypes[which])
         return np.concatenate(parts)
+
+    def _band_keys(self, start: int, stop: int) -> np.ndarray:
+        """Full ``uint64`` band keys (band number in the high half) of rows ``start..stop``."""
+        return self._column(2, start, stop).astype(np.uint64) | self.hasher._band_prefix
 
     def add(self, doc_id: str, fp: Fingerprint, *, story: bool = True) -> None:
         """Index ``fp`` under ``doc_id``; ``story=True`` (not a duplicate) also counts its paragraphs."""
@@ -241,7 +256,7 @@ class NearDuplicateIndex:
         n = len(self.ids)
         if n == self._merged_rows:
             return
-        new_keys = self._column(2, self._merged_rows, n).ravel()
+        new_keys = self._band_keys(self._merged_rows, n).ravel()
         new_rows = np.repeat(np.arange(self._merged_rows, n, dtype=np.uint32), self.config.bands)
         order = np.argsort(new_keys, kind="stable")
         new_keys, new_rows = new_keys[order], new_rows[order]
@@ -258,7 +273,7 @@ class NearDuplicateIndex:
             "ids": np.array(self.ids[start:n], dtype="S64"),
             "sizes": self._column(1, start, n),
             "sketches": self._column(0, start, n),
-            "band_keys": self._column(2, start, n),
+            "band_keys": self._band_keys(start, n),
         }
 
     def memory_bytes(self) -> int:
@@ -283,8 +298,9 @@ def find_duplicates(
 ) -> list[tuple[str, str, float]]:
     """Near-duplicate pairs among ``docs`` (id -> text), each once as ``(earlier_id, later_id, similarity)``.
 
-    Uses the pipeline's normalisation, shingling, boilerplate discount and default threshold
-    (:class:`DedupConfig`, or ``config``); ``threshold`` overrides the similarity threshold.
+    Uses the pipeline's normalisation, shingling, boilerplate discount and default thresholds
+    (:class:`DedupConfig`, or ``config``); ``threshold`` overrides the Jaccard threshold (the
+    containment rule for shortened or re-headlined copies stays as configured).
     Texts are taken in the mapping's order: a text is compared with every earlier one.
     """
     config = config or DedupConfig()

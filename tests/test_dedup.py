@@ -87,8 +87,9 @@ def test_pairs_reported_once_with_similarity_and_threshold_applies(stories: list
     result = find_duplicates(docs)
     assert [(a, b) for a, b, _ in result] == [("a", "b")]
     similarity = result[0][2]
-    assert 0.8 <= similarity < 1.0
-    assert find_duplicates(docs, threshold=min(1.0, similarity + 0.05)) == []
+    assert 0.6 <= similarity < 1.0
+    stricter = DedupConfig(threshold=min(1.0, similarity + 0.05), containment=min(1.0, similarity + 0.05))
+    assert find_duplicates(docs, config=stricter) == []
 
 
 def record(url: str, body: str, **kw: object) -> Article:

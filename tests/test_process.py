@@ -152,16 +152,16 @@ def test_missing_run_is_one_clear_error(storage) -> None:
 # --------------------------------------------------------------------------- demo site acceptance
 
 
-def _crawl_demo(site, storage, s3_settings, tmp_path: Path) -> list[str]:
-    """Crawl the demo sites with the project's crawler into the bucket; return the run ids."""
+def _crawl_demo(site, s3_settings, tmp_path: Path, run_id: str) -> str:
+    """Crawl the demo sites with the project's crawler (``python -m spiders.run``) into the bucket."""
     sources_file = site.write_sources(tmp_path / "sources.yaml")
     env = {**os.environ, **s3_settings.to_env()}
-    ids = [s for s in ("wpcom", "wpnews", "citynews")]
-    cmd = [sys.executable, "-m", "spiders.run", "--sources", str(sources_file), "--allow-loopback", *ids]
+    cmd = [sys.executable, "-m", "spiders.run", "--sources", str(sources_file), "--run-id", run_id,
+           "--allow-loopback", "wpcom", "wpnews", "citynews"]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         pytest.fail(f"crawl failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return sorted({k.split("/")[1] for k in storage.list_keys("staging/") if k.endswith("records.jsonl")})
+    return run_id
 
 
 def _stage_by_extracting(site, storage, run_id: str) -> None:
@@ -194,7 +194,7 @@ def test_demo_site_acceptance(fresh_demo_site, storage, s3_settings, tmp_path: P
     sources = parse_sources(__import__("yaml").safe_load(site.sources_yaml()))
     use_crawler = os.environ.get("NEWSARCHIVE_TEST_CRAWL", "1") != "0" and (REPO / "spiders" / "run.py").exists()
     if use_crawler:
-        first_run = _crawl_demo(site, storage, s3_settings, tmp_path)[-1]
+        first_run = _crawl_demo(site, s3_settings, tmp_path, "20261126T000000Z-000001")
     else:
         first_run = "demo-1"
         _stage_by_extracting(site, storage, first_run)
@@ -245,7 +245,7 @@ def test_demo_site_acceptance(fresh_demo_site, storage, s3_settings, tmp_path: P
     updated_url = expected["updated_article"]
     site.update_article()
     if use_crawler:
-        second_run = _crawl_demo(site, storage, s3_settings, tmp_path)[-1]
+        second_run = _crawl_demo(site, s3_settings, tmp_path, "20261126T010000Z-000002")
     else:
         second_run = "demo-2"
         _stage_by_extracting(site, storage, second_run)
