@@ -305,7 +305,8 @@ def resolve(resolver: IHostnameResolver, host: str, port: int = 0) -> Deferred[l
 class PrivateAddressMiddleware:
     """Downloader middleware refusing requests whose host is or resolves to a refused address.
 
-    Runs first (priority 50), so a redirect target or a ``robots.txt`` URL is checked before
+    Runs early (priority 60: after the offsite filter, so off-site hosts are never even looked
+    up; before ``RobotsTxtMiddleware``), so a redirect target or a ``robots.txt`` URL is checked before
     it is queued for download; a refusal is an ``IgnoreRequest`` (never retried), logged at
     WARNING and counted as ``private-address/<reason>``.
     """

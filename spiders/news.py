@@ -37,6 +37,7 @@ from spiders.discovery import (
 )
 from spiders.outcomes import count, list_page, listed_urls
 from spiders.seen import KIND_META, UPDATED_META
+from spiders.traps import wordpress_junk
 from spiders.warc import WARC_ID_META
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,9 @@ class NewsSpider(scrapy.Spider):
         source's rules exclude it."""
         url = urldefrag(url)[0]
         if is_comment_or_share_variant(url):
-            url = canonicalize_url(url)  # fetch the post itself, not its ?replytocom= view
+            # fetch the post itself, not its ?replytocom= view; the junk link is counted as a trap
+            count(self.crawler.stats, "trap", wordpress_junk(url) or "wp-variant")
+            url = canonicalize_url(url)
         key = canonicalize_url(url)
         if key in self._requested:
             return None

@@ -83,7 +83,7 @@ NEWSARCHIVE_ROBOTS_SITEMAPS = True  # a source without `sitemaps` uses those its
 TWISTED_DNS_RESOLVER = "spiders.guard.PrivateAddressResolver"  # never hands out private answers
 DOWNLOADER_MIDDLEWARES.update(
     {
-        "spiders.guard.PrivateAddressMiddleware": 50,  # first: literal IPs, redirect targets, robots.txt
+        "spiders.guard.PrivateAddressMiddleware": 60,  # after OffsiteMiddleware (50), before robots.txt (100)
         "spiders.politeness.CrawlDelayMiddleware": 110,  # right after RobotsTxtMiddleware (100)
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "spiders.politeness.PoliteRetryMiddleware": 550,  # Retry-After and backoff
@@ -110,7 +110,7 @@ NEWSARCHIVE_CRAWL_DELAY_MARGIN = 0.1  # added to Crawl-delay so request starts n
 NEWSARCHIVE_RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the URL up for this run
 NEWSARCHIVE_RETRY_BACKOFF_BASE = 2.0  # first retry waits ~2 s, then 4, 8 ... (+-25 %)
 NEWSARCHIVE_RETRY_BACKOFF_MAX = 60.0
-NEWSARCHIVE_TRAP_CHAIN_BUDGET = 5  # pages followed along one same-shape chain (calendar, ?page=N)
+NEWSARCHIVE_TRAP_CHAIN_BUDGET = 3  # pages followed along one same-shape chain (calendar, ?page=N)
 NEWSARCHIVE_TRAP_MAX_SEGMENTS = 15  # deeper paths are a trap (relative-link pile-ups)
 NEWSARCHIVE_TRAP_MAX_URL_LENGTH = 2000
 NEWSARCHIVE_PAGE_MIN_BYTES = 512  # smaller HTML bodies are not pages (not-article/tiny-body)

@@ -138,7 +138,7 @@ class TrapFilterMiddleware(BaseSpiderMiddleware):
         super().__init__(crawler)
         settings = crawler.settings
         self.stats = crawler.stats
-        self.chain_budget = settings.getint("NEWSARCHIVE_TRAP_CHAIN_BUDGET", 5)
+        self.chain_budget = settings.getint("NEWSARCHIVE_TRAP_CHAIN_BUDGET", 3)
         self.max_segments = settings.getint("NEWSARCHIVE_TRAP_MAX_SEGMENTS", 15)
         self.max_url_length = settings.getint("NEWSARCHIVE_TRAP_MAX_URL_LENGTH", 2000)
         self._logged: set[tuple[str, str]] = set()
