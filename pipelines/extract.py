@@ -4,11 +4,13 @@ One pass per page:
 
 1. guard the input (empty, binary, too large, too deep) so garbage costs bounded time;
 2. parse once with lxml;
-3. read the metadata from the whole page (:mod:`pipelines.metadata`) and, when the source keeps
-   them, the reader comments (:mod:`pipelines.reader_comments`);
+3. when the source keeps them, take the reader comments out (:mod:`pipelines.reader_comments`);
 4. delete every widget container (:func:`pipelines.widgets.find_widgets`, one tree walk);
-5. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
-6. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers.
+5. read the metadata (:mod:`pipelines.metadata`) from what is left, so no commenter or comment
+   date is taken for the article's;
+6. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
+7. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers, and a
+   first line repeating the title.
 
 :func:`extract_with_reason` never raises: a page that is not an article comes back as ``None`` with
 a short reason slug the crawler counts (see :data:`REASONS`).
@@ -31,7 +33,7 @@ from pipelines.config import Cleaning
 from pipelines.metadata import page_metadata
 from pipelines.models import Article
 from pipelines.reader_comments import extract_comments
-from pipelines.widgets import find_widgets
+from pipelines.widgets import find_widgets, normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
@@ -145,17 +147,27 @@ def remove_widgets(tree: HtmlElement) -> int:
     return len(found)
 
 
+def _without_title(text: str, title: str | None) -> str:
+    """The text without a first line that repeats the title (the title has a field of its own)."""
+    first, _, rest = text.partition("\n")
+    if title and normalise_line(first) == normalise_line(title):
+        return rest.lstrip("\n")
+    return text
+
+
 def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cleaning | None) -> Article:
     tree = parse_html(html)
+    comments = extract_comments(tree) if keep_comments else []
+    remove_widgets(tree)
+    # after the widgets are gone, so a commenter is never taken for the author nor a comment's date
+    # for the article's
     meta = page_metadata(tree, url)
     if meta.is_listing:
         raise NotAnArticle("not-article")
-    comments = extract_comments(tree) if keep_comments else []
-    remove_widgets(tree)
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if doc is None or not (doc.text or "").strip():
         raise NotAnArticle("no-main-text")
-    text = clean_text(doc.text, rules)
+    text = _without_title(clean_text(doc.text, rules), meta.title)
     min_words = rules.min_words if rules is not None and rules.min_words is not None else DEFAULT_MIN_WORDS
     if len(text.split()) < max(min_words, 1):
         raise NotAnArticle("too-short")

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from htmldate.core import examine_header
+from htmldate.core import date_candidates, examine_elements, examine_header
 from htmldate.extractors import extract_url_date
 from htmldate.utils import Extractor as DateOptions
 from htmldate.validators import get_max_date, get_min_date
@@ -28,6 +28,7 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import (
     Document,
     examine_meta,
+    extract_catstags,
     extract_meta_json,
     extract_sitename,
     extract_title,
@@ -259,10 +260,18 @@ def _meta_document(tree: HtmlElement) -> Document:
 
 
 def _markup_date(tree: HtmlElement, url: str | None) -> datetime | None:
-    """htmldate's header (meta) and URL stages: dates the markup states, no text search."""
+    """htmldate's header, URL and date-element stages: dates the page states, no free-text search.
+
+    The date elements are the ones htmldate's fast mode trusts (a class or id saying "date",
+    "published", "time"…); its full-text and copyright-year searches are left out on purpose.
+    """
     options = DateOptions(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
     try:
-        found = examine_header(tree, options) or extract_url_date(url, options)
+        found = (
+            examine_header(tree, options)
+            or extract_url_date(url, options)
+            or examine_elements(date_candidates(tree, False), options)
+        )
     except Exception as exc:  # noqa: BLE001 - htmldate must not cost the article
         LOGGER.debug("htmldate failed: %s", exc)
         return None
@@ -323,7 +332,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
             *fields.get("article:section", []),
             *_split_all(doc.categories or []),
         ]
-    )
+    ) or _unique(extract_catstags("category", tree))  # category links of common theme markup
     tags = _unique(
         [
             *_rel_links(tree, "tag"),

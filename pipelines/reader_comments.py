@@ -28,38 +28,44 @@ def _class_test(*names: str) -> str:
 
 # The element holding one comment's text.
 _CONTENT = XPath(
-    f".//*[{_class_test('comment-content', 'comment-text', 'comment_text', 'comment-entry', 'wpd-comment-text')}]"
+    f".//*[{_class_test('comment-content', 'comment-text', 'comment_text', 'comment-entry', 'wpd-comment-text', 'dsq-comment-message')}]"
     f"|.//*[{_class_test('comment-body')}][not(.//*[{_class_test('comment-content', 'comment-text')}])]"
     '|.//*[contains(@itemtype, "schema.org/Comment")]//*[@itemprop="text"]'
 )
 # Where its author and date sit, searched from the text upwards (never into replies below it).
-_AUTHOR = XPath(
-    f".//*[{_class_test('fn', 'comment-author', 'user', 'comment-author-name', 'wpd-comment-author', 'username')}]"
-    '|.//*[@itemprop="author"]'
+# Most specific first: WordPress wraps the name (``.fn``) and "says:" in ``.comment-author``.
+_AUTHORS = (
+    XPath(f".//*[{_class_test('fn', 'user', 'comment-author-name', 'wpd-comment-author', 'username')}]"),
+    XPath(f'.//*[@itemprop="author"]|.//*[{_class_test("comment-author")}]|.//cite'),
 )
 _DATE_ATTR = XPath(
     './/time/@datetime|.//*[@itemprop="datePublished" or @itemprop="dateCreated"]/@content'
     '|.//*[@itemprop="datePublished" or @itemprop="dateCreated"]/@datetime'
 )
+# "April 10, 2022 at 12:26 PM" (Blogger, TypePad, WordPress) or "16 May 2023 8:14 am" (wpDiscuz).
 _DATE_LABEL = re.compile(
-    r"([A-Z][a-z]+ \d{1,2}, \d{4})(?:,? (?:at )?(\d{1,2}:\d{2}(?: ?[AaPp][Mm])?))?"
+    r"(?:(?P<m1>[A-Z][a-z]+)\.? (?P<d1>\d{1,2}),? (?P<y1>\d{4})|(?P<d2>\d{1,2}) (?P<m2>[A-Z][a-z]+)\.?,? (?P<y2>\d{4}))"
+    r"(?:,? (?:at |@ )?(?P<clock>\d{1,2}:\d{2})\s*(?P<ampm>[AaPp][Mm])?)?"
 )
 _POSTED_BY = re.compile(r"Posted by:\s*(.+?)\s*\|")
-_SAYS = re.compile(r"\s*(?:says|dit|sagt|dice|schreibt)\s*:?\s*$", re.IGNORECASE)
+_SAYS = re.compile(r"\s*(?:says|dit|sagt|dice|schreibt|قال|يقول)\s*:?\s*$", re.IGNORECASE)
 
 # How far up from a comment's text its header may sit (WordPress: 1, Blogger: 1-2, TypePad: 1).
 _MAX_LEVELS = 3
 
 
 def _label_date(text: str) -> datetime | None:
+    """A date from an English comment label, read as UTC (the label carries no zone)."""
     match = _DATE_LABEL.search(text)
     if not match:
         return None
-    day, clock = match.groups()
-    value = f"{day} {clock.replace(' ', '').upper()}" if clock else day
-    for fmt in ("%B %d, %Y %I:%M%p", "%B %d, %Y %H:%M", "%B %d, %Y"):
+    parts = match.groupdict()
+    day = f"{parts['m1'] or parts['m2']} {parts['d1'] or parts['d2']} {parts['y1'] or parts['y2']}"
+    clock = f" {parts['clock']}{(parts['ampm'] or '').upper()}" if parts["clock"] else ""
+    time_format = (" %I:%M%p" if parts["ampm"] else " %H:%M") if clock else ""
+    for month in ("%B", "%b"):
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+            return datetime.strptime(day + clock, f"{month} %d %Y{time_format}").replace(tzinfo=UTC)
         except ValueError:
             continue
     return None
@@ -73,7 +79,7 @@ def _header(content: HtmlElement) -> tuple[str | None, datetime | None]:
         if parent is None:
             break
         node = parent
-        authors = [a for a in _AUTHOR(node) if a is not content and not any(x is content for x in a.iterancestors())]
+        authors = [a for xpath in _AUTHORS for a in xpath(node) if not any(x is content for x in a.iterancestors())]
         footer_text = node.text_content() if not authors else ""
         posted = _POSTED_BY.search(footer_text) if footer_text else None
         if authors or posted:

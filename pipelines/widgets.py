@@ -89,7 +89,7 @@ WIDGET_CLASSES: tuple[str, ...] = (
     # Blogger
     "comment-thread", "comments-content", "comment-footer", "blog-pager", "post-share-buttons",
     "share-button", "comment-replybox-single", "comment-replybox-thread", "comment-form-wrapper",
-    "post-feeds", "blog-feeds", "comment-actions",
+    "comment-actions",
     # TypePad / Movable Type
     "comments-open", "comments-open-header", "comments-open-content", "comments-open-footer",
     "trackbacks", "trackbacks-info", "trackback-url", "comment-footer-inner", "typepad-comments",
@@ -206,7 +206,9 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"nom", r"adresse de messagerie", r"site web", r"e ?mail",
         r"enregistrer mon nom mon e ?mail et mon site(?: web)? dans le navigateur pour mon prochain commentaire",
         r"prévenez moi de tous les nouveaux (?:commentaires|articles) par e ?mail",
-        r"saisissez vos coordonnées ci dessous ou cliquez sur une icône pour vous connecter",
+        r"(?:saisissez|entrez) vos coordonnées ci dessous ou cliquez sur une icône pour vous connecter",
+        r"avertissez moi par e ?mail des nouveaux (?:commentaires|articles)", r"changer",
+        r"les commentaires sont fermés",
         r"vous commentez à l aide de votre compte(?: " + _ACCOUNT + r")?", r"déconnexion", r"modifier",
         r"connexion à %s", r"annuler", r"publier (?:un|le) commentaire",
         r"partager(?: ceci| cet article)?", r"j aime(?: ceci)?", r"j aime chargement", r"chargement",
@@ -228,7 +230,8 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"wird geladen", r"ähnliche (?:beiträge|artikel)", r"beitragsnavigation",
         r"(?:vorheriger|nächster) (?:beitrag|artikel)", r"abonnieren", r"drucken",
         r"klicken um (?:auf \w+(?: \w+)? zu teilen|zu drucken|einem freund einen link per e ?mail zu senden)",
-        r"wird in neuem fenster geöffnet",
+        r"wird in neuem fenster geöffnet", r"die kommentarfunktion ist (?:geschlossen|deaktiviert)",
+        r"benachrichtige mich über (?:nachfolgende kommentare|neue beiträge) via e ?mail",
     ),
     "es": (
         r"deja (?:una respuesta|un comentario)", r"cancelar (?:la )?respuesta", r"responder",
@@ -258,6 +261,7 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"شارك(?: هذا| هذه)?", r"مشاركة", r"أعجبني(?: هذا| هذه)?", r"إعجاب", r"تحميل",
         r"ذات صلة", r"مقالات ذات صلة", r"التنقل بين (?:المقالات|المواضيع)",
         r"(?:المقالة|المقال|التدوينة) (?:السابقة|التالية|السابق|التالي)", r"اشترك", r"طباعة",
+        r"التعليقات مغلقة",
     ),
 }
 

@@ -78,6 +78,8 @@ def test_sentences_that_mention_widget_phrases_are_kept(sentence: str) -> None:
         "Vous commentez à l’aide de votre compte Google. Déconnexion / Modifier )",
         "Du kommentierst mit deinem Facebook-Konto. Abmelden / Ändern )",
         "Estás comentando usando tu cuenta de Twitter. Cerrar sesión / Cambiar )",
+        "Entrez vos coordonnées ci-dessous ou cliquez sur une icône pour vous connecter:",
+        "Die Kommentarfunktion ist geschlossen.", "Les commentaires sont fermés.",
         # Disqus, Blogger, TypePad, Tumblr
         "Please enable JavaScript to view the comments powered by Disqus.",
         "Newer Post Older Post Home", "Subscribe to: Post Comments (Atom)",
