@@ -18,6 +18,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -25,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
@@ -42,6 +44,8 @@ GRPC_OFFSET = 10000  # SeaweedFS puts each service's gRPC on its HTTP port + 100
 MAX_PORT = 65535 - GRPC_OFFSET
 CREDENTIALS_FILE = "credentials.json"
 LOCK_FILE = "stack.lock"
+PORT_RELEASE_WAIT = 65.0  # Linux keeps TIME_WAIT sockets 60 s
+_VOLUME_FILE = re.compile(r"(?:.+_)?(\d+)\.dat")  # "<collection>_<id>.dat" or "<id>.dat"
 
 
 class StackError(Exception):
@@ -109,17 +113,43 @@ class StackPorts:
         """``{"s3": port, ...}``."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def check_free(self, host: str = HOST) -> None:
-        """Raise :class:`PortInUse` naming the first busy port (HTTP or gRPC) and the env var to change."""
+    def check_free(self, host: str = HOST, wait: float = 0.0) -> None:
+        """Raise :class:`PortInUse` naming the first busy port (HTTP or gRPC) and the env var to change.
+
+        A port with a listener fails at once. A port only held by closed connections of a server
+        stopped moments ago (TIME_WAIT, up to 60 s; weed refuses it too) is waited for up to
+        ``wait`` seconds, so ``stack down && stack up`` on the same ports works.
+        """
+        deadline = time.monotonic() + wait
+        announced = False
+        while True:
+            busy = self._first_busy(host)
+            if busy is None:
+                return
+            name, port, listening = busy
+            grpc = f" (gRPC of {name} port {getattr(self, name)})" if port != getattr(self, name) else ""
+            change = f"set {self.ENV[name]} to another port (at most {MAX_PORT})"
+            if listening:
+                raise PortInUse(
+                    f"port {port}{grpc} on {host} is in use, needed by the local stack's {name} service: "
+                    f"{change}, or check `newsarchive stack status`"
+                )
+            if time.monotonic() >= deadline:
+                raise PortInUse(
+                    f"port {port}{grpc} on {host} is still held by connections of a recently stopped server "
+                    f"(TIME_WAIT): try again in a minute, or {change}"
+                )
+            if not announced:
+                log.info("port %d is held by a recently stopped server (TIME_WAIT): waiting up to %.0fs", port, wait)
+                announced = True
+            time.sleep(0.5)
+
+    def _first_busy(self, host: str) -> tuple[str, int, bool] | None:
         for name, port in self.as_dict().items():
             for candidate in (port, port + GRPC_OFFSET):
                 if not port_is_free(candidate, host):
-                    grpc = f" (gRPC of {name} port {port})" if candidate != port else ""
-                    raise PortInUse(
-                        f"port {candidate}{grpc} on {host} is in use, needed by the local stack's {name} "
-                        f"service: set {self.ENV[name]} to another port (at most {MAX_PORT}), "
-                        f"or check `newsarchive stack status`"
-                    )
+                    return name, candidate, port_is_listening(candidate, host)
+        return None
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
@@ -134,6 +164,13 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         except OSError:
             return False
     return True
+
+
+def port_is_listening(port: int, host: str = HOST) -> bool:
+    """Whether something accepts TCP connections on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
 
 
 def free_ports(n: int, host: str = HOST) -> list[int]:
@@ -272,16 +309,17 @@ class SeaweedServer:
         }
         _write_private(self.config_file, json.dumps({"identities": [identity]}, indent=2))
 
-    def start(self, timeout: float = 30, *, detach: bool = False) -> None:
+    def start(self, timeout: float = 30, *, detach: bool = False, port_wait: float = 0.0) -> None:
         """Launch ``weed mini`` and wait until S3 answers with the credentials.
 
         ``detach=True`` puts it in its own session so it outlives the calling process (``stack
-        up``). Raises :class:`PortInUse` before launching if a port is busy, and :class:`StackError`
+        up``). Raises :class:`PortInUse` before launching if a port is busy (waiting up to
+        ``port_wait`` seconds for ports a just-stopped server left in TIME_WAIT), and :class:`StackError`
         with the log tail if the process dies or S3 does not answer within ``timeout`` seconds.
         """
         if self._proc is not None and self._proc.poll() is None:
             raise StackError(f"SeaweedFS already started by this object (pid {self._proc.pid})")
-        self.ports.check_free(self.host)
+        self.ports.check_free(self.host, wait=port_wait)
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         command = self.command()
@@ -302,13 +340,31 @@ class SeaweedServer:
             code = self._proc.poll()
             if code is not None:
                 raise StackError(f"SeaweedFS exited with code {code} during start-up; {self.log_tail()}")
-            if s3_answers(self.settings()):
+            if s3_answers(self.settings()) and self.volumes_registered():
                 log.info("SeaweedFS S3 ready at %s (pid %d)", self.endpoint_url, self._proc.pid)
                 return
             if time.monotonic() > deadline:
                 self.stop()
                 raise StackError(f"SeaweedFS S3 at {self.endpoint_url} did not answer within {timeout:.0f}s; {self.log_tail()}")
             time.sleep(0.1)
+
+    def volumes_registered(self) -> bool:
+        """Whether the master knows every volume found on disk.
+
+        After a restart S3 answers before the volume server's first heartbeat reaches the master
+        (measured: 0.2-5 s); until then reads of existing objects fail with 500 "volume id N not
+        found". A fresh store has no volumes and is ready at once.
+        """
+        ids = {int(m.group(1)) for p in self.store_dir.glob("*.dat") if (m := _VOLUME_FILE.fullmatch(p.name))}
+        for volume_id in sorted(ids):
+            url = f"http://{self.host}:{self.ports.master}/dir/lookup?volumeId={volume_id}"
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # loopback master, no auth
+                    if not json.loads(response.read()).get("locations"):
+                        return False
+            except (OSError, ValueError):
+                return False
+        return True
 
     def stop(self, timeout: float = 10) -> None:
         """Stop the process this object started: SIGTERM, then SIGKILL after ``timeout`` seconds."""
@@ -425,7 +481,7 @@ def stack_up(
 
         access_key, secret_key = _credentials(home)
         server = SeaweedServer(home / "seaweedfs", ports or StackPorts.from_env(), access_key, secret_key, weed=weed)
-        server.start(timeout, detach=True)
+        server.start(timeout, detach=True, port_wait=PORT_RELEASE_WAIT)
         assert server.pid is not None
         try:
             Storage(server.settings(bucket)).ensure_bucket()
@@ -612,7 +668,11 @@ def _cmdline(pid: int) -> list[str] | None:
 
 
 def _alive(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie (reaping it if it is our child)."""
+    """Whether ``pid`` still runs (reaping it if it is our child).
+
+    A zombie counts as gone only once all its threads are: a Go program's main thread turns
+    zombie while other threads still hold its listening sockets.
+    """
     with contextlib.suppress(ChildProcessError, OSError):
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
@@ -624,8 +684,10 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError, IndexError):
-        if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields_ = stat.read_text().rsplit(")", 1)[1].split()
+        # fields after the name: state is the 1st, num_threads the 18th
+        if fields_[0] == "Z" and int(fields_[17]) <= 1:
             return False
     return True
 

@@ -8,6 +8,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def test_stack_up_status_down_lifecycle(home: Path):
 
     # up again: same credentials, data kept on disk under home/seaweedfs
     credentials = json.loads((home / "credentials.json").read_text())
-    restarted = stack_up(home, ports=ports)
+    restarted = stack_up(home, ports=StackPorts.free())  # new ports: same-port restarts may wait for TIME_WAIT
     assert restarted.pid != info.pid
     assert restarted.settings.access_key_id == credentials["access_key_id"]
     assert Storage(restarted.settings).get_json("articles/a.json") == {"kept": True}
@@ -136,17 +137,40 @@ def test_stack_down_leaves_another_weed_alone(home: Path, s3_server: SeaweedServ
 
 
 def test_busy_port_fails_fast_naming_the_variable(home: Path):
+    port = free_ports(1)[0]
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
+        busy.bind(("127.0.0.1", port))
         busy.listen()
-        port = busy.getsockname()[1]
-        if port > 65535 - GRPC_OFFSET:
-            pytest.skip("kernel gave a port too high for the test")
-        ports = StackPorts.from_env({"NEWSARCHIVE_S3_PORT": str(port)})
+        ports = StackPorts.from_env({"NEWSARCHIVE_S3_PORT": str(port), **_free_env("master", "volume", "filer", "admin")})
         assert ports.s3 == port
-        with pytest.raises(PortInUse, match=f"port {port} .*NEWSARCHIVE_S3_PORT"):
-            stack_up(home, ports=ports)
+        started = time.monotonic()
+        with pytest.raises(PortInUse, match=f"port {port} .*in use.*NEWSARCHIVE_S3_PORT"):
+            stack_up(home, ports=ports)  # waits for TIME_WAIT ports, never for a listener
+        assert time.monotonic() - started < 5
     assert not (home / "stack.json").exists()
+
+
+def test_port_held_in_time_wait_is_waited_for_then_named():
+    """Right after `stack down` the old server's closed connections hold its ports (weed refuses them too)."""
+    port = free_ports(1)[0]
+    listener = socket.socket()  # no SO_REUSEADDR, like the sockets that blocked a restart
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # server side closes first: its end goes to TIME_WAIT
+    time.sleep(0.1)
+    client.close()
+    listener.close()
+    ports = StackPorts(port, *[p for p in free_ports(6) if abs(p - port) != GRPC_OFFSET][:4])
+    started = time.monotonic()
+    with pytest.raises(PortInUse, match=f"port {port} .*TIME_WAIT.*NEWSARCHIVE_S3_PORT"):
+        ports.check_free(wait=1.0)
+    assert 1.0 <= time.monotonic() - started < 5
+
+
+def _free_env(*names: str) -> dict[str, str]:
+    return {StackPorts.ENV[name]: str(port) for name, port in zip(names, free_ports(len(names)), strict=True)}
 
 
 def test_server_that_dies_reports_its_log(tmp_path: Path):
