@@ -12,6 +12,7 @@ allow/deny rules and ``limits.max_depth``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -46,6 +47,9 @@ DEPTH_META = "newsarchive_link_depth"
 LISTED_META = "newsarchive_listed"
 # Extra levels for DEPTH_LIMIT beyond the source's link depth: sitemap index -> sitemap -> page.
 DEPTH_SLACK = 3
+
+
+RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
 def new_run_id() -> str:
@@ -97,6 +101,8 @@ class NewsSpider(scrapy.Spider):
             raise ValueError("the news spider needs a source: -a source=ID")
         spider.source = load_sources(path).get(spider.source_id)
         spider.run_id = spider.run_id_arg or settings.get("NEWSARCHIVE_RUN_ID") or new_run_id()
+        if not RUN_ID_RE.match(spider.run_id):
+            raise ValueError(f"bad run id {spider.run_id!r}: expected YYYYMMDDTHHMMSSZ-<6 hex>")
         cap = spider.max_pages or settings.getint("NEWSARCHIVE_MAX_PAGES") or None
         # Settings are not frozen until the spider exists: apply the source's own at "spider"
         # priority, so -s on the command line still overrides them.
@@ -126,7 +132,6 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages else None
         self._requested: set[str] = set()
         self._parsed_documents: set[str] = set()
-        self._depth_limited = False
 
     # -- requests
 
@@ -265,9 +270,9 @@ class NewsSpider(scrapy.Spider):
                 if req is not None:
                     yield req
         if depth >= self.max_depth:
-            if not self._depth_limited and response.xpath("//a[@href]"):
-                self._depth_limited = True
-                self.crawler.stats.set_value("newsarchive/depth_limit_reached", True)
+            if response.xpath("//a[@href]"):
+                # a page whose links are not followed: limits.max_depth was reached
+                count(self.crawler.stats, "limit-hit", "max_depth")
             return
         base = response.url
         for href in response.xpath("//a/@href").getall():

@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from datetime import datetime, timezone
 from typing import Any
 
 EXIT_OK, EXIT_STAGING_FAILED, EXIT_CONFIG = 0, 1, 2
-RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines.config import SourcesError, load_sources
     from pipelines.storage import S3Settings, Storage, StorageError
-    from spiders.news import new_run_id
+    from spiders.news import RUN_ID_RE, new_run_id
     from spiders.staging import RUN_NAME, staging_prefix
 
     try:
