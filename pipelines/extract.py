@@ -21,12 +21,13 @@ from __future__ import annotations
 import codecs
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 
 import trafilatura
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
-from trafilatura.utils import decode_file, repair_faulty_html
+from trafilatura.utils import detect_encoding, handle_compressed_file, repair_faulty_html
 
 from pipelines.clean import clean_text
 from pipelines.config import Cleaning
@@ -63,6 +64,11 @@ _SNIFF = 4096
 _CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f")
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_LATIN_CODE_PAGES = frozenset(
+    {"cp1250", "cp1252", "windows-1250", "windows-1252", "iso8859-1", "iso-8859-1", "latin-1", "latin1",
+     "iso8859-2", "iso-8859-2", "iso8859-15", "iso-8859-15", "cp1254", "iso8859-9", "cp850", "mac-roman"}
+)
+_BYLINE = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
 _local = threading.local()
 
 
@@ -102,13 +108,30 @@ def _looks_binary(text: str) -> bool:
 
 
 def _decode(data: bytes, limit: int) -> str:
-    """Bytes to text: a byte-order mark decides, else trafilatura's detection (UTF-8 first)."""
+    """Bytes to text: a byte-order mark decides, then UTF-8, then detection.
+
+    A detector guessing a single-byte Latin code page on a short page is usually looking at
+    windows-1252 (what browsers use for mislabelled Western pages), so that is what is used.
+    """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
     if b"\x00" in data[:_SNIFF]:
         raise NotAnArticle("not-html")
-    return decode_file(data, limit)
+    data = handle_compressed_file(data, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    guesses = detect_encoding(data)
+    if not guesses or guesses[0].replace("_", "-") in _LATIN_CODE_PAGES:
+        return data.decode("cp1252", errors="replace")
+    for guess in guesses:
+        try:
+            return data.decode(guess)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
 
 
 def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
@@ -147,11 +170,21 @@ def remove_widgets(tree: HtmlElement) -> int:
     return len(found)
 
 
-def _without_title(text: str, title: str | None) -> str:
-    """The text without a first line that repeats the title (the title has a field of its own)."""
-    first, _, rest = text.partition("\n")
-    if title and normalise_line(first) == normalise_line(title):
-        return rest.lstrip("\n")
+def _without_header(text: str, title: str | None, authors: list[str]) -> str:
+    """The text without leading lines that repeat the title or are the byline ("By NAME …").
+
+    Both have fields of their own; a byline line is only dropped when it names an author found
+    in the page's metadata and is short, so an opening sentence starting with "By" stays.
+    """
+    names = [normalise_line(author) for author in authors]
+    for _ in range(2):
+        first, _, rest = text.partition("\n")
+        line = normalise_line(first)
+        is_title = bool(title) and line == normalise_line(title)
+        is_byline = len(first) < 120 and _BYLINE.match(first) is not None and any(n and n in line for n in names)
+        if not (is_title or is_byline):
+            break
+        text = rest.lstrip("\n")
     return text
 
 
@@ -167,7 +200,7 @@ def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cle
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if doc is None or not (doc.text or "").strip():
         raise NotAnArticle("no-main-text")
-    text = _without_title(clean_text(doc.text, rules), meta.title)
+    text = _without_header(clean_text(doc.text, rules), meta.title, meta.authors)
     min_words = rules.min_words if rules is not None and rules.min_words is not None else DEFAULT_MIN_WORDS
     if len(text.split()) < max(min_words, 1):
         raise NotAnArticle("too-short")

@@ -52,6 +52,9 @@ LISTING_TYPES = frozenset({"CollectionPage", "ProfilePage", "SearchResultsPage",
 #: WordPress ``<body>`` classes of listing pages (archives, tag/category/author pages, search, 404).
 LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "author", "search", "search-results", "error404", "blog"})
 
+#: Open Graph types of pages that are not articles (home, section, about and profile pages).
+NON_ARTICLE_OG_TYPES = frozenset({"website", "profile", "product", "place", "business.business", "book"})
+
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _SPLIT_KEYWORDS = re.compile(r"\s*[,;]\s*")
 _SPLIT_NAMES = re.compile(r"\s*(?:;|,| and | & )\s*")
@@ -79,6 +82,7 @@ _BYLINE = XPath(
     [not(contains(@class, "comment") or ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]
     [not(ancestor::*[contains(@class, "author-bio") or contains(@class, "about-author")])]"""
 )
+_BYLINE_TAIL = re.compile(r"\s+(?:[—–|·•]|-\s|&mdash)|,\s+(?=\w+\s+\d)")  # "NAME — date", "NAME, Jan 5"
 _BY = re.compile(r"^(?:by|par|von|por|بقلم|posted by|written by)\s*:?\s+", re.IGNORECASE)
 
 
@@ -99,13 +103,20 @@ class PageMetadata:
     tags: list[str] = field(default_factory=list)
     page_types: set[str] = field(default_factory=set)
     body_classes: set[str] = field(default_factory=set)
+    og_type: str | None = None
+    dated_in_markup: bool = False
 
     @property
     def is_listing(self) -> bool:
-        """The page says it is a listing (tag/category/author/search page), not one article."""
-        if self.body_classes & LISTING_BODY_CLASSES and not self.body_classes & {"single", "single-post"}:
+        """The page says it is not one article: a listing (archive, tag, category, author, search),
+        a WordPress static page, or a page typed ``website``/``profile`` with no article evidence."""
+        if self.body_classes & {"single", "single-post"} or self.page_types & ARTICLE_TYPES:
+            return False
+        if self.body_classes & LISTING_BODY_CLASSES or self.page_types & LISTING_TYPES:
             return True
-        return bool(self.page_types & LISTING_TYPES) and not (self.page_types & ARTICLE_TYPES)
+        if self.og_type in NON_ARTICLE_OG_TYPES and not self.dated_in_markup:
+            return True
+        return "page" in self.body_classes and self.og_type not in (None, "article")
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -294,7 +305,7 @@ def _byline(tree: HtmlElement) -> str | None:
     for element in _BYLINE(tree):
         name = element.find('.//*[@itemprop="name"]')
         text = " ".join((name if name is not None else element).text_content().split())
-        text = _BY.sub("", text)
+        text = _BYLINE_TAIL.split(_BY.sub("", text))[0]
         if 2 < len(text) < 80 and not any(ch.isdigit() for ch in text):
             return normalize_authors(None, text)
     return None
@@ -315,6 +326,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     canonical = _absolute(canonical, url) or url
 
     published = _first_date(_strings(article.get("datePublished")), fields, (*_PUBLISHED_KEYS, "time:published"))
+    dated_in_markup = published is not None
     if published is None:
         published = _markup_date(tree, url)
 
@@ -330,17 +342,15 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
             *_rel_links(tree, "category"),
             *_strings(article.get("articleSection")),
             *fields.get("article:section", []),
-            *_split_all(doc.categories or []),
         ]
-    ) or _unique(extract_catstags("category", tree))  # category links of common theme markup
+    ) or _unique(_split_all(doc.categories or []) or extract_catstags("category", tree))
     tags = _unique(
         [
             *_rel_links(tree, "tag"),
             *_split_all(fields.get("article:tag", [])),
             *_split_all(_strings(article.get("keywords"))),
-            *_split_all(doc.tags or []),
         ]
-    )
+    ) or _unique(_split_all(doc.tags or []))
     headline = next(iter(_strings(article.get("headline"))), None)
     return PageMetadata(
         title=doc.title or headline or extract_title(tree),
@@ -356,4 +366,6 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         tags=tags,
         page_types={t for n in nodes for t in _types(n)},
         body_classes=set(next(iter(tree.xpath("./body/@class")), "").split()),
+        og_type=next((t.strip().lower() for t in fields.get("og:type", [])), None),
+        dated_in_markup=dated_in_markup,
     )
