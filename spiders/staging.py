@@ -242,7 +242,10 @@ class StagingPipeline:
 
 
 def cleanup(crawler: Crawler) -> None:
-    """Remove the local work directory when it was a temporary one."""
+    """Remove the local work directory when it was a temporary one and the files went to the
+    bucket (without a bucket the local files are all there is: they stay, and are logged)."""
     ctx = getattr(crawler, "_newsarchive_run", None)
-    if ctx is not None and ctx.temporary:
+    if ctx is not None and ctx.temporary and ctx.storage is None:
+        log.info("staging: no bucket; staged files kept in %s", ctx.work_dir)
+    elif ctx is not None and ctx.temporary:
         shutil.rmtree(ctx.work_dir.parent.parent, ignore_errors=True)
