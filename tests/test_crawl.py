@@ -226,3 +226,95 @@ def test_scrapy_crawl_news_works_from_the_repository_root(demo_site: Any, source
     summary = storage.get_json(f"staging/{run_id(6)}/wpcom/summary.json")
     assert summary["outcomes"]["extracted"] == len(records)
     assert gzip.decompress(storage.get_bytes(f"staging/{run_id(6)}/wpcom/responses.warc.gz"))[:4] == b"WARC"
+
+
+def _article_html(title: str) -> bytes:
+    words = " ".join(f"{title.lower()}{i}" for i in range(120))
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": title, "datePublished": "2024-05-01T10:00:00Z"})
+    return (
+        f'<!doctype html><html><head><title>{title}</title><script type="application/ld+json">{ld}</script></head>'
+        f"<body><article><h1>{title}</h1><p>{words}.</p><p>Second paragraph of {title}.</p></article></body></html>"
+    ).encode()
+
+
+@pytest.fixture
+def odd_site():
+    """A tiny site whose sitemaps and feed are only reachable as ordinary links, some served with the
+    wrong content type, one gzipped (``.xml.gz``), one linked twice."""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+    pages: dict[str, tuple[str, bytes]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            requests.append(self.path)
+            ctype, body = pages.get(self.path, ("text/html", b""))
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    news = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"<url><loc>{base}/a/2024/one.html</loc><news:news><news:publication_date>2024-05-01</news:publication_date></news:news></url>"
+        f"<url><loc>{base}/a/2024/two.html</loc></url></urlset>"
+    ).encode()
+    pages.update(
+        {
+            "/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /private/\n"),
+            "/": ("text/html", (
+                "<!doctype html><html><head><title>Odd Gazette</title></head><body><h1>Odd Gazette</h1>"
+                + "<p>News from a small town, published whenever something happens.</p>" * 8
+                + '<a href="/listing">all</a> <a href="/news.xml.gz">news</a> <a href="/updates">updates</a></body></html>'
+            ).encode()),
+            # a sitemap index served as a web page
+            "/listing": ("text/html; charset=utf-8", (
+                '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{base}/news.xml.gz</loc></sitemap></sitemapindex>"
+            ).encode()),
+            "/news.xml.gz": ("application/gzip", gzip.compress(news)),
+            # an RSS feed served as plain text
+            "/updates": ("text/plain", (
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>u</title><item><link>{base}/a/2024/three.html</link></item>'
+                f"<item><link>{base}/private/four.html</link></item></channel></rss>"
+            ).encode()),
+            "/a/2024/one.html": ("text/html", _article_html("One")),
+            "/a/2024/two.html": ("text/html", _article_html("Two")),
+            "/a/2024/three.html": ("text/html", _article_html("Three")),
+            "/private/four.html": ("text/html", _article_html("Four")),
+        }
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield base, requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_sitemaps_and_feeds_are_found_by_content_however_they_are_reached(
+    odd_site: Any, tmp_path: Path, s3_settings: Any, storage: Storage
+) -> None:
+    base, requests = odd_site
+    sources_file = tmp_path / "sources.yaml"
+    sources_file.write_text(
+        f"sources:\n  - id: odd\n    start_urls: ['{base}/']\n    politeness: {{download_delay: 0}}\n    limits: {{max_depth: 1}}\n",
+        encoding="utf-8",
+    )
+    proc = crawl(sources_file, run_id(7), s3_settings.to_env(), "odd")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outcomes = last_json(proc)["sources"]["odd"]["outcomes"]
+    staged = {r.url for r in staged_records(storage, run_id(7), "odd")}
+    assert staged == {f"{base}/a/2024/{n}.html" for n in ("one", "two", "three")}, (outcomes, requests)
+    assert requests.count("/news.xml.gz") == 1  # linked twice, fetched and parsed once
+    assert "/private/four.html" not in requests
+    assert outcomes["fetched/sitemap"] == 2 and outcomes["fetched/feed"] == 1
+    assert outcomes["robots-denied"] == 1 and outcomes["extracted"] == 3
