@@ -23,9 +23,6 @@ from pipelines.config import Source
 Kind = Literal["sitemap", "feed", "html", "other"]
 
 GZIP_MAGIC = b"\x1f\x8b"
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, recover=True, huge_tree=False, remove_comments=True
-)
 _ROOT_TAG = re.compile(rb"<\s*([A-Za-z_][\w.:-]*)[\s>/]")
 _SKIP_EXTENSIONS = frozenset(
     "jpg jpeg png gif webp svg ico bmp tif tiff avif mp3 mp4 m4a ogg oga webm mov avi wav flac "

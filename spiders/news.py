@@ -24,7 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from pipelines.config import SOURCES_ENV, Source, load_sources
+from pipelines.config import Source, load_sources
 from pipelines.urls import canonicalize_url, is_comment_or_share_variant
 from spiders.detect import detect
 from spiders.discovery import (
