@@ -14,7 +14,8 @@ State lives in the bucket at ``_state/seen/<source>.json``: ``{"version": 1, "so
   pipeline can recognise an unchanged text behind a ``200``.
 
 Feeds, sitemaps, start pages and listings are always fetched (they are how news is found).
-Entries are added from the ``item_scraped`` signal and written back at close with
+Entries are added from the ``item_scraped`` signal (and refreshed from ``item_dropped`` when
+a changed ETag hid the same text) and written back at close with
 ``Storage.update_json`` (a conditional write, merged with concurrent writers: newest wins).
 """
 
@@ -117,6 +118,7 @@ class SeenUrlsMiddleware:
         self.seen: SeenUrls | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -157,6 +159,18 @@ class SeenUrlsMiddleware:
             fetched_at=(item.get("fetched_at") or datetime.now(timezone.utc)).isoformat(),
             content_hash=item.get("content_hash"),
         )
+
+    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
+        # same text behind new validators (a comment count changed the ETag): remember the new
+        # validators so the next run gets its 304
+        if self.seen is not None and isinstance(item, dict) and item.get("unchanged"):
+            self.seen.record(
+                item["url"],
+                etag=item.get("etag"),
+                last_modified=item.get("last_modified"),
+                fetched_at=(item.get("fetched_at") or datetime.now(timezone.utc)).isoformat(),
+                content_hash=item.get("content_hash"),
+            )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         from pipelines.storage import StorageError

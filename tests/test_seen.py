@@ -104,3 +104,17 @@ def test_summary_collects_every_outcome_and_names_limits() -> None:
     assert summary["complete"] is False and summary["ok"] is True
     assert summary["pages"] == [{"url": "u", "outcome": "trap", "reason": "calendar"}]
     assert summary["files"]["records"] == "staging/r/s/records.jsonl"
+
+
+def test_same_text_behind_new_validators_refreshes_them() -> None:
+    mw = middleware({"https://n.example/2024/c/": entry(etag='"old"', content_hash="same")})
+    item = {
+        "url": "https://n.example/2024/c/", "etag": '"new"', "last_modified": None, "content_hash": "same",
+        "unchanged": True, "fetched_at": datetime(2024, 6, 1, tzinfo=timezone.utc),
+    }
+    mw.item_dropped(item, None, Exception("seen"), None)
+    assert mw.seen.get("https://n.example/2024/c/")["etag"] == '"new"'
+    assert "https://n.example/2024/c/" in mw.seen.merge_into(None)["urls"]
+    # an article dropped for another reason leaves the state alone
+    mw.item_dropped({"url": "https://n.example/2024/d/"}, None, Exception("not an article"), None)
+    assert mw.seen.get("https://n.example/2024/d/") is None
