@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -79,6 +80,7 @@ class Archiver:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.outcomes: Counter[str] = Counter()
+        self._lock = threading.Lock()  # archive() may run in several threads (one article per thread)
 
     def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
         for record in records:
@@ -99,7 +101,8 @@ class Archiver:
         if not record.id or not record.content_hash:
             raise ValueError("archive: record has no id or content hash (run the dedup stage first)")
         outcome = self._archive_duplicate(record) if record.duplicate_of else self._archive_article(record)
-        self.outcomes[outcome] += 1
+        with self._lock:
+            self.outcomes[outcome] += 1
         return outcome
 
     def _archive_duplicate(self, record: Article) -> str:

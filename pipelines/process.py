@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class ProcessConfig:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     taxonomy: str | Path | None = None
     archive: bool = True
+    archive_workers: int = 8
+    archive_batch: int = 64
     flush_every: int = 5000
     cache_dir: Path | None = None
 
@@ -166,30 +169,65 @@ def process_records(
     tagger = Tagger(load_taxonomy(config.taxonomy), source_map)
     archiver = Archiver(storage)
     report = ProcessReport(run_id=run_id)
+    pending: list[tuple[str, Article]] = []
     started = time.perf_counter()
-    for position, item in enumerate(records, 1):
-        where, record = item if isinstance(item, tuple) else (f"#{position}", item)
-        report.records += 1
-        if isinstance(record, BaseException):
-            report.fail(where, record)
-            continue
-        try:
-            clean_record(record, source_map.get(record.source or ""), min_words=config.min_words)
-            if record.rejected is not None:
-                report.rejected[_reason_key(record.rejected)] += 1
+    with ThreadPoolExecutor(max_workers=max(1, config.archive_workers), thread_name_prefix="archive") as pool:
+        for position, item in enumerate(records, 1):
+            where, record = item if isinstance(item, tuple) else (f"#{position}", item)
+            report.records += 1
+            if isinstance(record, BaseException):
+                report.fail(where, record)
                 continue
-            report.dedup[dedup.classify(record)] += 1
-            tagger.tag(record)
+            try:
+                clean_record(record, source_map.get(record.source or ""), min_words=config.min_words)
+                if record.rejected is not None:
+                    report.rejected[_reason_key(record.rejected)] += 1
+                    continue
+                report.dedup[dedup.classify(record)] += 1
+                tagger.tag(record)
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+                report.fail(f"{where} {record.url}", exc)
+                continue
             if config.archive:
-                report.archive[archiver.archive(record)] += 1
-        except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
-            report.fail(f"{where} {record.url}", exc)
-        if config.flush_every and report.records % config.flush_every == 0:
-            state.flush(storage, run_id)
+                pending.append((where, record))
+            if len(pending) >= config.archive_batch:
+                _archive_batch(pool, archiver, pending, report)
+            if config.flush_every and report.records % config.flush_every == 0:
+                _archive_batch(pool, archiver, pending, report)  # archive before the state says "seen"
+                state.flush(storage, run_id)
+        _archive_batch(pool, archiver, pending, report)
     state.flush(storage, run_id)
     report.seconds = time.perf_counter() - started
     log.info("%s", report)
     return report
+
+
+def _archive_batch(pool: ThreadPoolExecutor, archiver: Archiver, pending: list[tuple[str, Article]], report: ProcessReport) -> None:
+    """Archive a batch concurrently (S3 round trips dominate), keeping the order that matters:
+    records of one article run in sequence, and articles before the duplicates that alias them."""
+    groups: dict[tuple[int, str], list[tuple[str, Article]]] = {}
+    for where, record in pending:
+        target = record.duplicate_of or record.id or ""
+        groups.setdefault((1 if record.duplicate_of else 0, target), []).append((where, record))
+    pending.clear()
+
+    def run(group: list[tuple[str, Article]]) -> list[tuple[str, Article, str | BaseException]]:
+        done: list[tuple[str, Article, str | BaseException]] = []
+        for where, record in group:
+            try:
+                done.append((where, record, archiver.archive(record)))
+            except Exception as exc:  # noqa: BLE001 - counted per record by the caller
+                done.append((where, record, exc))
+        return done
+
+    for phase in (0, 1):
+        futures = [pool.submit(run, group) for (p, _), group in groups.items() if p == phase]
+        for future in futures:
+            for where, record, outcome in future.result():
+                if isinstance(outcome, BaseException):
+                    report.fail(f"{where} {record.url}", outcome)
+                else:
+                    report.archive[outcome] += 1
 
 
 # --------------------------------------------------------------------------- staged runs
