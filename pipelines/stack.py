@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.home import newsarchive_home, stack_state_path
+from pipelines.home import STACK_STATE_FILE, newsarchive_home, stack_state_path
 from pipelines.storage import DEFAULT_BUCKET, S3Settings, Storage, StorageError, make_client
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,12 @@ PORT_RELEASE_WAIT = 65.0  # Linux keeps TIME_WAIT sockets 60 s
 _VOLUME_FILE = re.compile(r"(?:.+_)?(\d+)\.dat")  # "<collection>_<id>.dat" or "<id>.dat"
 
 
-class StackError(Exception):
-    """The local stack could not be started, found or stopped. The message is one line."""
+class StackError(StorageError):
+    """The local stack could not be started, found or stopped. The message is one line.
+
+    A :class:`~pipelines.storage.StorageError`, so edges that report storage problems in one line
+    (the CLI, DAG tasks) report these too.
+    """
 
 
 class PortInUse(StackError):
@@ -558,6 +562,23 @@ def stack_status(home: Path | None = None) -> StackStatus:
         log_file=info.log_file,
         message=message,
     )
+
+
+def describe(stack: StackInfo | StackStatus) -> str:
+    """A few human lines about a started stack or a status, for ``newsarchive stack up|status``."""
+    if isinstance(stack, StackInfo):
+        verb = "already running" if stack.already_running else "started"
+        return "\n".join(
+            [
+                f"local S3 stack {verb}: {stack.endpoint_url} bucket {stack.bucket} (pid {stack.pid})",
+                f"  data: {stack.data_dir}  log: {stack.log_file}",
+                f"  access key: {stack.settings.access_key_id} (secret in {stack.data_dir.parent / STACK_STATE_FILE})",
+            ]
+        )
+    lines = [f"local S3 stack {stack.message}", f"  home: {stack.home}"]
+    if stack.data_dir is not None:
+        lines.append(f"  data: {stack.data_dir}  log: {stack.log_file}")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -19,6 +19,7 @@ from pipelines.stack import (
     SeaweedServer,
     StackError,
     StackPorts,
+    describe,
     free_ports,
     stack_down,
     stack_status,
@@ -70,6 +71,10 @@ def test_stack_up_status_down_lifecycle(home: Path):
     status = stack_status(home)
     assert status.running and status.s3_answers and status.pid == info.pid and status.bucket == "newsarchive"
     assert status.data_dir == home / "seaweedfs"
+    assert f"started: {info.endpoint_url} bucket newsarchive" in describe(info)
+    assert "already running" in describe(again)
+    assert f"running: S3 at {info.endpoint_url}" in describe(status)
+    assert info.settings.secret_access_key not in describe(info) + describe(status)
 
     assert stack_down(home) is True
     assert not _alive(info.pid)
