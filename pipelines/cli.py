@@ -150,13 +150,13 @@ def _sources_path(args: argparse.Namespace) -> str:
     return path
 
 
-def run_process(run_id: str | None, sources_file: str | None) -> Any:
+def run_process(run_id: str | None, sources_file: str | None, storage: Any = None) -> Any:
     """Clean, deduplicate, tag and archive one staged crawl run (the latest when ``run_id`` is None)."""
     from pipelines.config import load_sources
     from pipelines.process import process_run
 
     sources = load_sources(sources_file) if sources_file else None
-    return process_run(_storage(), run_id, sources)
+    return process_run(storage or _storage(), run_id, sources)
 
 
 def cmd_process(args: argparse.Namespace) -> int:
@@ -188,17 +188,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     site = DemoSite(ports=None)
     site.start()
     try:
+        # The trap site is written disabled: it exists to test the crawler's limits, not to archive.
         sources_file = site.write_sources(home / "demo-sources.yaml")
-        ids = [i for i in site.demo_source_ids()] if hasattr(site, "demo_source_ids") else []
         print(f"demo site: {', '.join(f'{k} {v}' for k, v in site.sites.items())}")
-        summary = run_crawl(sources_file, ids, allow_loopback=True)
+        summary = run_crawl(sources_file, [], allow_loopback=True, env=info.settings.to_env())
         _print_crawl_summary(summary)
-        try:
-            report = run_process(summary["run_id"], str(sources_file))
-        except ImportError:
-            report = None
-        if report is not None:
-            print(json.dumps(report.to_dict(), indent=2, default=str))
+        from pipelines.storage import Storage
+
+        report = run_process(summary["run_id"], str(sources_file), Storage(info.settings))
+        print(json.dumps(report.to_dict(), indent=2, default=str))
     finally:
         site.stop()
     bucket = info.bucket if hasattr(info, "bucket") else "newsarchive"
