@@ -441,3 +441,32 @@ def test_settings_from_airflow_connection_parts():
     assert settings == S3Settings("http://127.0.0.1:18333", "AK", "SK", region="eu-central-1", bucket="news")
     nested = S3Settings.from_connection_extras(None, None, {"service_config": {"s3": {"endpoint_url": "http://127.0.0.1:1"}}})
     assert nested.endpoint_url == "http://127.0.0.1:1" and nested.access_key_id is None
+
+
+def test_settings_travel_to_a_subprocess(s3_settings, storage):
+    """The crawl runs `scrapy crawl` in a subprocess: to_env() must be enough to reach the same bucket."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pipelines.storage import S3Settings, Storage;"
+        "Storage(S3Settings.from_env()).put_json('staging/r1/summary.json', {'ok': True})"
+    )
+    env = {"PATH": "/usr/bin:/bin", "NEWSARCHIVE_HOME": "/nonexistent", **s3_settings.to_env()}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=Path(__file__).parents[1], timeout=60)
+    assert storage.get_json("staging/r1/summary.json") == {"ok": True}
+
+
+def test_articles_are_stored_as_their_public_json(storage):
+    from pipelines.models import Article
+
+    article = Article(url="https://example.org/a", title="T", published=datetime(2024, 5, 1, 8, tzinfo=UTC), tags=["x"])
+    storage.put_json("articles/ex/2024/05/01/t-abc.json", article)
+    doc = storage.get_json("articles/ex/2024/05/01/t-abc.json")
+    assert doc["url"] == "https://example.org/a" and doc["published"] == "2024-05-01T08:00:00Z" and doc["tags"] == ["x"]
+
+
+def test_a_broken_stack_state_file_is_reported(tmp_path: Path):
+    (tmp_path / "stack.json").write_text("{not json")
+    with pytest.raises(StorageError, match=r"cannot read the local stack state .*stack\.json.*stack up"):
+        S3Settings.from_env({"NEWSARCHIVE_HOME": str(tmp_path)})
