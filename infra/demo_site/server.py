@@ -25,8 +25,8 @@ log = logging.getLogger("infra.demo_site")
 class RequestRecord:
     """One request as the server saw it.
 
-    ``time`` and ``started`` are both ``time.monotonic()`` values: ``started`` when the request line
-    arrived, ``time`` when the status was sent, then again when the body was finished (or the client
+    ``time`` and ``started`` are both ``time.monotonic()`` values: ``started`` when the connection
+    was accepted (one request per connection: the server speaks HTTP/1.0), ``time`` when the status was sent, then again when the body was finished (or the client
     went away). Measure politeness (Crawl-delay, Retry-After) on ``started``. Records are appended in
     the order their status lines go out. ``bytes_sent`` counts body bytes written.
     """
@@ -98,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        started = time.monotonic()
+        started = self.server.accepted_at(self.connection) or time.monotonic()
         parts = urlsplit(self.path)
         path = parts.path or "/"
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -181,6 +181,25 @@ class _SiteServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.demo = demo
         self.site: Site = None  # type: ignore[assignment] - set right after binding, before serving
+        self._accepted: dict[int, float] = {}
+        self._accepted_lock = threading.Lock()
+
+    def get_request(self) -> tuple[Any, Any]:
+        # Stamp the connection at accept time, before a handler thread is even started, so the
+        # request log's ``started`` is not skewed by thread start-up or a busy interpreter.
+        sock, address = super().get_request()
+        with self._accepted_lock:
+            self._accepted[id(sock)] = time.monotonic()
+        return sock, address
+
+    def shutdown_request(self, request: Any) -> None:
+        self.accepted_at(request)  # forget connections that never sent a request
+        super().shutdown_request(request)
+
+    def accepted_at(self, sock: Any) -> float | None:
+        """Accept time of a connection (first call only: later requests on it use their own time)."""
+        with self._accepted_lock:
+            return self._accepted.pop(id(sock), None)
 
 
 def site_classes() -> dict[str, type[Site]]:
