@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Response
 from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.utils.defer import _schedule_coro
@@ -162,7 +162,10 @@ class DeadlineMiddleware:
         self.run_deadline: float | None = None  # monotonic; set by RunLimits
         self._headers_seen: set[int] = set()
         self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
+        self.stopping = False
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+        crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(self._run_stopping, signal=run_stopping)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeadlineMiddleware:
@@ -173,7 +176,18 @@ class DeadlineMiddleware:
     def _headers_received(self, request: Request, **_: Any) -> None:
         self._headers_seen.add(id(request))
 
+    def _run_stopping(self, **_: Any) -> None:
+        self.stopping = True
+
+    def _bytes_received(self, request: Request, **_: Any) -> None:
+        # Once a run limit stopped the crawl, a body still arriving (a drip, a big page) is cut at
+        # its next chunk instead of holding the graceful stop up to DOWNLOAD_TIMEOUT.
+        if self.stopping:
+            raise StopDownload(fail=True)
+
     def process_request(self, request: Request, spider: Any = None) -> None:
+        if self.stopping:
+            raise IgnoreRequest(f"run stopping: not fetching {request.url}")
         timeout = float(request.meta.get("download_timeout") or self.timeout)
         if self.run_deadline is not None:
             remaining = self.run_deadline - time.monotonic()
@@ -201,6 +215,9 @@ class DeadlineMiddleware:
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
         got_headers = id(request) in self._headers_seen
         self._headers_seen.discard(id(request))
+        if isinstance(exception, StopDownload) and self.stopping:
+            self.stats.inc_value("newsarchive/stop/cut_downloads")
+            raise IgnoreRequest(f"run stopping: download of {request.url} cut") from exception
         if isinstance(exception, DownloadTimeoutError):
             kind = "slow-body" if got_headers else "no-response"
             count(self.stats, "timeout", kind)
@@ -313,6 +330,20 @@ class RunLimits:
         if engine is not None and engine.spider is not None:
             # Scrapy's close reasons for these limits, which the run summary already names.
             _schedule_coro(engine.close_spider_async(reason=CLOSE_REASONS[which]))
+            self._drop_queued(engine)
+
+    def _drop_queued(self, engine: Any) -> None:
+        """Requests already waiting in a downloader slot (for their Crawl-delay turn) are not
+        sent: the engine's close would otherwise wait for each, one delay apart."""
+        dropped = 0
+        for slot in list(getattr(engine.downloader, "slots", {}).values()):
+            while slot.queue:
+                request, waiting = slot.queue.popleft()
+                waiting.errback(IgnoreRequest(f"run stopping: not fetching {request.url}"))
+                dropped += 1
+        if dropped:
+            self.stats.inc_value("newsarchive/stop/dropped_queued", dropped)
+            logger.info("Dropped %d queued request(s) at the stop", dropped)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self._timer is not None:

@@ -212,3 +212,39 @@ def test_gzip_file_sitemap_bomb_is_dropped_before_anyone_inflates_it(bombs: dict
     assert crawler.stats.get_value(stat_key("size-limit", "decompressed-file")) == 1
     small = Response(request.url, body=gzip.compress(b"<urlset/>"), headers={"Content-Type": "application/x-gzip"}, request=request)
     assert mw.process_response(request, small).body == small.body  # left for the spider to inflate
+
+
+def test_after_a_stop_nothing_new_is_fetched_and_bodies_in_flight_are_cut() -> None:
+    from scrapy.exceptions import StopDownload
+
+    from spiders.limits import run_stopping
+
+    mw, stats = _deadline()
+    request = Request("http://example.test/drip")
+    mw._bytes_received(request=request)  # running: bodies flow
+    mw.crawler.signals.send_catch_log(signal=run_stopping, reason="limit-hit/max_run_seconds")
+    with pytest.raises(StopDownload):
+        mw._bytes_received(request=request)
+    with pytest.raises(IgnoreRequest):
+        mw.process_exception(request, StopDownload(fail=True))
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(Request("http://example.test/next"))
+
+
+def test_stop_drops_requests_waiting_in_downloader_slots() -> None:
+    from collections import deque
+    from types import SimpleNamespace
+
+    from twisted.internet.defer import Deferred
+
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    limits = RunLimits.from_crawler(crawler)
+    waiting = [Deferred() for _ in range(3)]
+    failures: list[object] = []
+    for d in waiting:
+        d.addErrback(failures.append)
+    slot = SimpleNamespace(queue=deque((Request(f"http://example.test/{n}"), d) for n, d in enumerate(waiting)))
+    limits._drop_queued(SimpleNamespace(downloader=SimpleNamespace(slots={"example.test": slot})))
+    assert not slot.queue and len(failures) == 3
+    assert all(f.check(IgnoreRequest) for f in failures)  # type: ignore[attr-defined]
+    assert crawler.stats.get_value("newsarchive/stop/dropped_queued") == 3

@@ -215,3 +215,39 @@ def test_logs_are_info_and_carry_no_page_bodies(trap_crawl: dict[str, Any]) -> N
     assert " DEBUG: " not in stderr
     assert "Letters to the editor are printed on Saturdays" not in stderr  # a body of the site
     assert "converted fire station on Elm Street" not in stderr
+
+
+def test_a_run_limit_stops_the_crawl_cleanly_and_keeps_what_it_fetched(
+    demo_site: Any, s3_server: Any, tmp_path: Path
+) -> None:
+    """A 20 s run cap on the trap site: the dripping page, a held Retry-After and the queue must
+    not keep the crawl past it; the summary names the limit; staged articles stay staged."""
+    settings = s3_server.settings(bucket="trap-limit-" + os.urandom(3).hex())
+    storage = Storage(settings)
+    storage.ensure_bucket()
+    sources = demo_site.write_sources(tmp_path / "sources.yaml", traps_enabled=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSARCHIVE_", "AWS_"))}
+    env.update(settings.to_env())
+    env["PYTHONPATH"] = str(REPO)
+    rid = "20260102T040000Z-7a3b01"
+    cap = 20
+    cmd = [
+        sys.executable, "-m", "spiders.run", "--sources", str(sources), "--run-id", rid, "--allow-loopback",
+        "-s", f"NEWSARCHIVE_MAX_RUN_SECONDS={cap}", "traps",
+    ]
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=cap + 60, check=False)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # start-up and upload take a few seconds; the drip (120 s) and DOWNLOAD_TIMEOUT (30 s) must not count
+    assert elapsed < cap + 12, f"took {elapsed:.1f} s with a {cap} s cap"
+    summary = storage.get_json(f"staging/{rid}/traps/summary.json")
+    assert summary["finish_reason"] == "closespider_timeout"
+    assert summary["outcomes"].get("limit-hit/max_run_seconds") == 1
+    assert "Limit max_run_seconds=" in proc.stderr  # one INFO line says which limit stopped it
+    body = storage.get_bytes(f"staging/{rid}/traps/records.jsonl").decode("utf-8")
+    staged = [json.loads(line)["url"] for line in body.splitlines() if line.strip()]
+    assert summary["outcomes"].get("fetched", 0) > 0
+    assert len(staged) == summary["outcomes"].get("extracted", 0), "an article extracted before the stop was lost"
+    good = {canonicalize_url(u) for u in demo_site.expected["traps"]["articles"]}
+    assert {canonicalize_url(u) for u in staged} <= good
