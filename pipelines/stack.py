@@ -14,6 +14,7 @@ first by :func:`stack_down`. Nothing here assumes SeaweedFS is the only service.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import logging
@@ -23,6 +24,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -44,6 +46,7 @@ GRPC_OFFSET = 10000  # SeaweedFS puts each service's gRPC on its HTTP port + 100
 MAX_PORT = 65535 - GRPC_OFFSET
 CREDENTIALS_FILE = "credentials.json"
 LOCK_FILE = "stack.lock"
+SOCKET_DIR = "/tmp"  # weed mini's fixed place for its local unix sockets
 PORT_RELEASE_WAIT = 65.0  # Linux keeps TIME_WAIT sockets 60 s
 _VOLUME_FILE = re.compile(r"(?:.+_)?(\d+)\.dat")  # "<collection>_<id>.dat" or "<id>.dat"
 
@@ -338,6 +341,8 @@ class SeaweedServer:
                 stderr=subprocess.STDOUT,
                 cwd=self.data_dir,
                 start_new_session=detach,
+                # a foreground server (tests) must not outlive a killed parent; a detached one must
+                preexec_fn=None if detach else _die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while True:
@@ -382,6 +387,7 @@ class SeaweedServer:
             log.warning("SeaweedFS pid %d ignored SIGTERM for %.0fs: killing it", proc.pid, timeout)
             proc.kill()
             proc.wait(timeout)
+        remove_local_sockets(self.ports)
 
     def forget(self) -> None:
         """Drop the handle on a detached process so this object never signals it (``stack up``)."""
@@ -397,6 +403,27 @@ class SeaweedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def remove_local_sockets(ports: StackPorts) -> None:
+    """Remove the unix sockets a stopped ``weed mini`` leaves in /tmp (``seaweedfs-<svc>-<port>.sock``).
+
+    Only names carrying one of ``ports`` (or its gRPC companion) are touched: those ports were the
+    stopped server's, so nothing else can be using the sockets.
+    """
+    for port in ports.as_dict().values():
+        for candidate in (port, port + GRPC_OFFSET):
+            for path in Path(SOCKET_DIR).glob(f"seaweedfs-*-{candidate}.sock"):
+                with contextlib.suppress(OSError):
+                    if stat.S_ISSOCK(path.lstat().st_mode):
+                        path.unlink()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM it when the parent dies (PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 def s3_answers(settings: S3Settings, timeout: float = 2.0) -> bool:
@@ -529,6 +556,8 @@ def stack_down(home: Path | None = None, timeout: float = 15) -> bool:
         if pid and _is_our_weed(pid, state):
             log.info("stopping local stack (pid %d)", pid)
             _terminate(pid, timeout)
+            with contextlib.suppress(KeyError, TypeError, StackError):
+                remove_local_sockets(StackPorts(**state["ports"]))
             stopped = True
         elif pid and _alive(pid):
             log.warning("pid %d in %s is not our weed process: leaving it alone", pid, stack_state_path(home))
@@ -704,9 +733,9 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    stat = Path(f"/proc/{pid}/stat")
+    stat_file = Path(f"/proc/{pid}/stat")
     with contextlib.suppress(OSError, IndexError, ValueError):
-        fields_ = stat.read_text().rsplit(")", 1)[1].split()
+        fields_ = stat_file.read_text().rsplit(")", 1)[1].split()
         # fields after the name: state is the 1st, num_threads the 18th
         if fields_[0] == "Z" and int(fields_[17]) <= 1:
             return False

@@ -227,3 +227,37 @@ def test_weed_command_line_is_loopback_private_and_explicit(tmp_path: Path):
         "-admin.port=20005",
     ):
         assert flag in command
+
+
+def test_a_test_server_dies_with_its_killed_parent_and_leaves_no_sockets(tmp_path: Path):
+    """A killed pytest run must not leave a 160 MiB weed behind (detached `stack up` servers are exempt)."""
+    script = f"""
+import sys, time
+from pathlib import Path
+from pipelines.stack import SeaweedServer, StackPorts
+server = SeaweedServer(Path({str(tmp_path)!r}), StackPorts.free(), "k", "s")
+server.start()
+print(server.pid, " ".join(map(str, server.ports.as_dict().values())), flush=True)
+time.sleep(120)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    try:
+        pid, *ports = map(int, parent.stdout.readline().split())
+        assert list(Path("/tmp").glob(f"seaweedfs-s3-{ports[0]}.sock")), "weed makes local sockets in /tmp"
+        parent.kill()
+        parent.wait()
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
+        assert not _alive(pid)
+    finally:
+        parent.kill()
+        parent.wait()
+
+    server = SeaweedServer(tmp_path / "again", StackPorts.free(), "k", "s")
+    server.start()
+    s3_port = server.ports.s3
+    assert list(Path("/tmp").glob(f"seaweedfs-*-{s3_port}.sock"))
+    server.stop()
+    assert not list(Path("/tmp").glob(f"seaweedfs-*-{s3_port}.sock"))
