@@ -178,6 +178,7 @@ def test_no_two_requests_closer_than_crawl_delay(trap_crawl: dict[str, Any]) -> 
     starts = sorted(r.started for r in trap_crawl["log"])
     assert len(starts) > 20
     gaps = [b - a for a, b in zip(starts, starts[1:])]
+    print(f"closest requests {min(gaps):.3f} s apart")
     assert min(gaps) >= trap_crawl["truth"]["crawl_delay"], f"closest requests {min(gaps):.3f} s apart"
 
 
