@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 ENDPOINT_ENV = "NEWSARCHIVE_S3_ENDPOINT"
 BUCKET_ENV = "NEWSARCHIVE_S3_BUCKET"
 MAX_ATTEMPTS_ENV = "NEWSARCHIVE_S3_MAX_ATTEMPTS"
+RETRY_MODE_ENV = "NEWSARCHIVE_S3_RETRY_MODE"
+RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_BUCKET = "newsarchive"
 DEFAULT_REGION = "us-east-1"
 MAX_KEY_BYTES = 1024
@@ -98,7 +100,8 @@ class S3Settings:
 
         Reads ``NEWSARCHIVE_S3_ENDPOINT`` (or boto3's ``AWS_ENDPOINT_URL_S3``/``AWS_ENDPOINT_URL``),
         ``NEWSARCHIVE_S3_BUCKET``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
-        ``AWS_DEFAULT_REGION`` (or ``AWS_REGION``) and ``NEWSARCHIVE_S3_MAX_ATTEMPTS``. When neither
+        ``AWS_DEFAULT_REGION`` (or ``AWS_REGION``), ``NEWSARCHIVE_S3_MAX_ATTEMPTS`` and
+        ``NEWSARCHIVE_S3_RETRY_MODE`` (botocore's ``standard``, ``adaptive`` or ``legacy``). When neither
         an endpoint nor an access key is set, the state file written by ``newsarchive stack up``
         (``$NEWSARCHIVE_HOME/stack.json``, default ``./.newsarchive``) supplies endpoint, credentials
         and bucket, so ``newsarchive crawl`` just works after ``newsarchive stack up``.
@@ -110,6 +113,9 @@ class S3Settings:
         region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
         bucket = env.get(BUCKET_ENV) or None
         max_attempts = _int_env(env, MAX_ATTEMPTS_ENV, 5)
+        retry_mode = env.get(RETRY_MODE_ENV) or "standard"
+        if retry_mode not in RETRY_MODES:
+            raise StorageError(f"{RETRY_MODE_ENV}={retry_mode!r}: use one of {', '.join(RETRY_MODES)}")
         if endpoint is None and key_id is None:
             state = _read_stack_state(stack_state_path(home, env))
             if state is not None:
@@ -121,6 +127,7 @@ class S3Settings:
                     region=state.get("region") or region,
                     bucket=bucket or state.get("bucket") or DEFAULT_BUCKET,
                     max_attempts=max_attempts,
+                    retry_mode=retry_mode,
                 )
         return cls(
             endpoint_url=endpoint,
@@ -129,6 +136,7 @@ class S3Settings:
             region=region,
             bucket=bucket or DEFAULT_BUCKET,
             max_attempts=max_attempts,
+            retry_mode=retry_mode,
         )
 
     @classmethod
@@ -160,6 +168,7 @@ class S3Settings:
             BUCKET_ENV: self.bucket,
             "AWS_DEFAULT_REGION": self.region,
             MAX_ATTEMPTS_ENV: str(self.max_attempts),
+            RETRY_MODE_ENV: self.retry_mode,
         }
         if self.endpoint_url:
             env[ENDPOINT_ENV] = self.endpoint_url
@@ -499,7 +508,10 @@ class Storage:
             raise StorageError(f"get s3://{self.bucket}/{key}: not valid JSON: {exc}") from exc
 
     def head(self, key: str) -> StoredObject | None:
-        """Return the object's ETag and headers (``body=b""``), or ``None`` if it does not exist."""
+        """Return the object's ETag and headers (``body=b""``), or ``None`` if it does not exist.
+
+        A HEAD 404 carries no error code, so a missing bucket also reads as ``None`` here.
+        """
         validate_key(key)
         try:
             response = self.client.head_object(Bucket=self.bucket, Key=key)

@@ -404,8 +404,11 @@ def test_settings_from_env_and_back():
         "AWS_ACCESS_KEY_ID": "AK",
         "AWS_SECRET_ACCESS_KEY": "SK",
         "AWS_DEFAULT_REGION": "eu-west-1",
+        "NEWSARCHIVE_S3_RETRY_MODE": "adaptive",
+        "NEWSARCHIVE_S3_MAX_ATTEMPTS": "8",
     }
     settings = S3Settings.from_env(env)
+    assert (settings.retry_mode, settings.max_attempts) == ("adaptive", 8)
     assert (settings.endpoint_url, settings.bucket, settings.access_key_id, settings.region) == (
         "http://127.0.0.1:9000",
         "news",
@@ -414,6 +417,10 @@ def test_settings_from_env_and_back():
     )
     assert S3Settings.from_env(settings.to_env()) == settings
     assert "SK" not in repr(settings)
+    with pytest.raises(StorageError, match="NEWSARCHIVE_S3_RETRY_MODE='fast'"):
+        S3Settings.from_env({**env, "NEWSARCHIVE_S3_RETRY_MODE": "fast"})
+    with pytest.raises(StorageError, match="NEWSARCHIVE_S3_MAX_ATTEMPTS='0' must be at least 1"):
+        S3Settings.from_env({**env, "NEWSARCHIVE_S3_MAX_ATTEMPTS": "0"})
 
 
 def test_settings_fall_back_to_the_local_stack_state(tmp_path: Path):
