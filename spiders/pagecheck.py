@@ -4,9 +4,10 @@ A ``200 OK`` is not always a page. :func:`check_page` looks at an HTML response'
 headings and body class and names what is wrong:
 
 * ``soft-404/<signal>``: a "not found" page served with 200 (WordPress ``body.error404``, a
-  not-found title or heading in one of the common languages, a canonical/og:url pointing at a
-  404 page), even when it still says ``og:type=article``;
-* ``not-article/error-page``: a 200 that is a server, database, access or bot-challenge error;
+  canonical/og:url pointing at a 404 page, or a short page with a not-found title or heading in
+  one of the common languages), even when it still says ``og:type=article``;
+* ``not-article/error-page``: a short 200 page that is a server, database, access or
+  bot-challenge error;
 * ``not-article/empty`` / ``not-article/tiny-body``: no body, or less than
   ``NEWSARCHIVE_PAGE_MIN_BYTES`` bytes of it;
 * ``bad-encoding/binary-as-html``: PDF, image, archive or other binary bytes labelled as HTML;
@@ -39,7 +40,7 @@ _XML_START = re.compile(rb"^\s*(?:<\?xml|<(?:rss|feed|urlset|sitemapindex|rdf:RD
 
 # "Not found" in the languages news sites are most often written in.
 _NOT_FOUND = re.compile(
-    r"\b404\b|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|nothing\s+(?:was\s+)?found|"
+    r"^\W*(?:error\s*)?404\b|\b(?:error|page|erreur|fehler|error)\s*404\b|\b404\s*[-–—:|(]|not\s+found|page\s+(?:does\s+not|doesn['’]t)\s+exist|nothing\s+(?:was\s+)?found|"
     r"no\s+longer\s+(?:available|exists)|page\s+(?:is\s+)?missing|can['’]t\s+find\s+(?:that|the|this)\s+page|"
     r"nicht\s+gefunden|no\s+encontrad[ao]|introuvable|non\s+trovat[ao]|niet\s+gevonden|"
     r"não\s+encontrad[ao]|nie\s+znaleziono|не\s+найден|bulunamadı|hittades\s+inte|ikke\s+fundet|"
@@ -70,8 +71,19 @@ def _text(response: TextResponse, xpath: str) -> str:
     return " ".join(t.strip() for t in response.xpath(xpath).getall() if t.strip())
 
 
-def check_page(response: Response, *, min_bytes: int = 512, max_depth: int = 250) -> PageProblem | None:
-    """What is wrong with an HTML ``response`` (see the module docstring), or ``None``."""
+def _words(response: TextResponse) -> int:
+    texts = response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]").getall()
+    return sum(len(t.split()) for t in texts)
+
+
+def check_page(
+    response: Response, *, min_bytes: int = 512, max_depth: int = 250, max_words: int = 200
+) -> PageProblem | None:
+    """What is wrong with an HTML ``response`` (see the module docstring), or ``None``.
+
+    Title and heading signals only count on a short page (fewer than ``max_words`` words): a
+    long story titled "Not found: ..." or "Route 404 closed" is an article.
+    """
     body = response.body
     if not body.strip():
         return PageProblem("not-article", "empty")
@@ -92,13 +104,16 @@ def check_page(response: Response, *, min_bytes: int = 512, max_depth: int = 250
     for link in response.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").getall():
         if _404_URL.search(link.strip()):
             return PageProblem("soft-404", "canonical-404")
-    if _NOT_FOUND.search(title):
+    not_found_title = bool(_NOT_FOUND.search(title))
+    not_found_heading = bool(_NOT_FOUND.search(headings)) and len(headings) < 120
+    error = bool(_ERROR_PAGE.search(title)) or (bool(_ERROR_PAGE.search(headings)) and len(headings) < 120)
+    if not (not_found_title or not_found_heading or error) or _words(response) >= max_words:
+        return None
+    if not_found_title:
         return PageProblem("soft-404", "title")
-    if _NOT_FOUND.search(headings) and len(headings) < 120:
+    if not_found_heading:
         return PageProblem("soft-404", "heading")
-    if _ERROR_PAGE.search(title) or (_ERROR_PAGE.search(headings) and len(headings) < 120):
-        return PageProblem("not-article", "error-page")
-    return None
+    return PageProblem("not-article", "error-page")
 
 
 class PageCheckMiddleware:
@@ -109,6 +124,7 @@ class PageCheckMiddleware:
         self.stats = crawler.stats
         self.min_bytes = settings.getint("NEWSARCHIVE_PAGE_MIN_BYTES", 512)
         self.max_depth = settings.getint("NEWSARCHIVE_HTML_MAX_DEPTH", 250)
+        self.max_words = settings.getint("NEWSARCHIVE_SOFT404_MAX_WORDS", 200)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageCheckMiddleware:
@@ -129,7 +145,7 @@ class PageCheckMiddleware:
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         if request.meta.get("dont_check_page") or not self._judged(response):
             return response
-        problem = check_page(response, min_bytes=self.min_bytes, max_depth=self.max_depth)
+        problem = check_page(response, min_bytes=self.min_bytes, max_depth=self.max_depth, max_words=self.max_words)
         if problem is None:
             return response
         count(self.stats, problem.outcome, problem.reason, url=response.url)

@@ -114,5 +114,6 @@ NEWSARCHIVE_TRAP_CHAIN_BUDGET = 3  # pages followed along one same-shape chain (
 NEWSARCHIVE_TRAP_MAX_SEGMENTS = 15  # deeper paths are a trap (relative-link pile-ups)
 NEWSARCHIVE_TRAP_MAX_URL_LENGTH = 2000
 NEWSARCHIVE_PAGE_MIN_BYTES = 512  # smaller HTML bodies are not pages (not-article/tiny-body)
-NEWSARCHIVE_HTML_MAX_DEPTH = 250  # deeper nesting is reported (bad-html/too-deep), not cut
+NEWSARCHIVE_HTML_MAX_DEPTH = 250  # deeper nesting is reported (not-article/too-deep), not cut
+NEWSARCHIVE_SOFT404_MAX_WORDS = 200  # a not-found/error title only marks a page shorter than this
 # --- end hardening ---

@@ -18,7 +18,7 @@ FILLER = " ".join(["The council met on Tuesday to discuss the harbour budget and
 def _html(title: str, h1: str = "", body_class: str = "single-post", extra_head: str = "", text: str = FILLER) -> bytes:
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f'<meta property="og:type" content="article">{extra_head}</head>'
+        f'<meta property="og:type" content="article">{extra_head}<script>var theme = "{"x" * 600}";</script></head>'
         f'<body class="{body_class}"><article><h1>{h1 or title}</h1><p>{text}</p></article></body></html>'
     ).encode()
 
@@ -31,14 +31,18 @@ def _response(body: bytes, url: str = "http://news.test/2026/11/story/", ctype: 
     ("body", "outcome", "reason"),
     [
         (_html("Harbour budget approved"), None, None),
-        (_html("Why 404 pages matter", h1="Why 404 pages matter", body_class="single"), "soft-404", "title"),
+        (_html("Why 404 pages matter", h1="Why 404 pages matter", body_class="single"), None, None),
+        (_html("Route 404 closed for repairs", text="Short."), None, None),
+        (_html("Lost and not found: the town's missing archive"), None, None),  # a long story
+        (_html("404 - Page not found", text="Sorry."), "soft-404", "title"),
+        (_html("Error 404", text="Sorry."), "soft-404", "title"),
         (_html("Nothing here", body_class="error404 wp-theme"), "soft-404", "error-class"),
-        (_html("Oops", h1="Page not found"), "soft-404", "heading"),
-        (_html("Seite nicht gefunden – Stadtblatt"), "soft-404", "title"),
-        (_html("Página no encontrada"), "soft-404", "title"),
+        (_html("Oops", h1="Page not found", text="Sorry, nothing here."), "soft-404", "heading"),
+        (_html("Seite nicht gefunden – Stadtblatt", text="Sorry, nothing here."), "soft-404", "title"),
+        (_html("Página no encontrada", text="Sorry, nothing here."), "soft-404", "title"),
         (_html("Story", extra_head='<link rel="canonical" href="http://news.test/404/">'), "soft-404", "canonical-404"),
-        (_html("Error establishing a database connection"), "not-article", "error-page"),
-        (_html("Just a moment..."), "not-article", "error-page"),
+        (_html("Error establishing a database connection", text="Sorry, nothing here."), "not-article", "error-page"),
+        (_html("Just a moment...", text="Sorry, nothing here."), "not-article", "error-page"),
         (b"", "not-article", "empty"),
         (b"   \n  ", "not-article", "empty"),
         (b"<html><body>hi</body></html>", "not-article", "tiny-body"),
