@@ -10,7 +10,7 @@ from . import content_citynews as content
 from .feeds import ATOM_TYPE, XML_TYPE, atom, news_sitemap, robots, text_response, urlset, xml_response
 from .markup import esc, iso, json_ld, slugify, wp_date
 from .model import Response, Story
-from .site import Request, Site, html_response
+from .site import Options, Request, Site, html_response
 
 SECTIONS = {"local": "Local", "world": "World", "business": "Business", "sport": "Sport", "science": "Science", "health": "Health", "culture": "Culture"}
 PER_PAGE = 7
@@ -40,10 +40,10 @@ class CityNews(Site):
     name = "citynews"
     title = content.SITE_NAME
 
-    def __init__(self, base: str, options: object) -> None:
+    def __init__(self, base: str, options: Options) -> None:
         self.version = 1
         self.posts = copy.deepcopy(content.POSTS)
-        super().__init__(base, options)  # type: ignore[arg-type]
+        super().__init__(base, options)
 
     def update(self) -> None:
         """Publish the second version of the updated story (new text, dates, ETag)."""
@@ -226,6 +226,20 @@ class CityNews(Site):
         extra = '<meta property="og:type" content="website">\n<meta http-equiv="refresh" content="60">'
         return self._head(f"Live: port traffic updates | {content.SITE_NAME}", extra) + self._top() + f"<h1>Port traffic: live updates</h1><ul class=\"cx-ticker\">{entries}</ul>" + self._bottom()
 
+    @staticmethod
+    def _comment_embed(story: Story, url: str) -> str:
+        """Third-party comment embeds (JavaScript-only threads): Facebook or Commento."""
+        if story.widget == "facebook":
+            return f"""<section class="cx-comments"><h2>Comments</h2><div id="fb-root"></div>
+<script async defer crossorigin="anonymous" src="https://connect.facebook.net/en_US/sdk.js#xfbml=1&amp;version=v19.0"></script>
+<div class="fb-comments" data-href="{esc(url)}" data-width="100%" data-numposts="5" data-order-by="reverse_time"></div>
+<noscript>Comments are powered by Facebook. Enable JavaScript to read and post comments.</noscript></section>"""
+        if story.widget == "commento":
+            return """<section class="cx-comments"><h2>Join the conversation</h2><div id="commento"></div>
+<script defer src="https://cdn.commento.io/js/commento.js" data-no-fonts="true"></script>
+<noscript>Please enable JavaScript to load the comments.</noscript></section>"""
+        return ""
+
     def _story_page(self, story: Story, path: str) -> str:
         url = self.url(path)
         label = SECTIONS.get(story.section, story.section.title())
@@ -297,6 +311,7 @@ class CityNews(Site):
 </div>
 <footer class="cx-story__tags">{tags}</footer>
 </article>
+{self._comment_embed(story, url)}
 <aside class="cx-related"><h2>More from {esc(label)}</h2><ul>{rel_html}</ul></aside>"""
             + self._bottom()
         )

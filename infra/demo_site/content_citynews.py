@@ -120,6 +120,7 @@ POSTS: list[Story] = [
         section="business",
         categories=["Business", "Technology"],
         tags=["semiconductors", "start-ups"],
+        widget="facebook",
     ),
     Story(
         slug="telescope-finds-water-vapour-exoplanet",
@@ -154,6 +155,7 @@ POSTS: list[Story] = [
         section="health",
         categories=["Health"],
         tags=["sleep", "heart disease", "research"],
+        widget="commento",
     ),
     Story(
         slug="house-prices-dip-third-month",

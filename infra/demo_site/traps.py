@@ -22,7 +22,7 @@ from . import content_traps as content
 from .feeds import RSS_TYPE, XML_TYPE, robots, sitemap_index, text_response, urlset, xml_response
 from .markup import esc, http_date, iso, json_ld, paragraphs_html, wp_date
 from .model import Response, Story
-from .site import Request, Site, etag_for, html_response
+from .site import Options, Request, Site, etag_for, html_response
 
 REDIRECT_HOPS = 25
 NEST_DEPTH = 5000
@@ -77,10 +77,10 @@ class TrapSite(Site):
     name = "traps"
     title = content.SITE_NAME
 
-    def __init__(self, base: str, options: object) -> None:
+    def __init__(self, base: str, options: Options) -> None:
         self._first_hit: dict[str, float] = {}
         self._state_lock = threading.Lock()
-        super().__init__(base, options)  # type: ignore[arg-type]
+        super().__init__(base, options)
 
     # -- content --------------------------------------------------------------------------
 
