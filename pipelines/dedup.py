@@ -24,6 +24,7 @@ updated with ``If-Match``; see ``docs/processing.md``.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import uuid
 from collections import Counter
@@ -158,6 +159,12 @@ class NearDuplicateIndex:
             rows = rows[np.argsort(-hits, kind="stable")[: self.config.max_candidates]]
         return rows
 
+    def _candidates(self, keys: np.ndarray) -> Iterator[tuple[str, np.ndarray, int]]:
+        """``(id, sketch, size)`` of the indexed texts sharing a band with ``keys``, most shared first."""
+        for row in self._candidate_rows(keys).tolist():
+            sketch, size = self._row(row)
+            yield self.ids[row], sketch, size
+
     def query(self, fp: Fingerprint, *, exclude_id: str | None = None, threshold: float | None = None) -> list[Match]:
         """Indexed texts that are duplicates of ``fp`` (see :class:`DedupConfig`), most similar
         first; ``threshold`` overrides both thresholds (0 lists every candidate)."""
@@ -167,11 +174,9 @@ class NearDuplicateIndex:
         if fp.size < c.min_shingles:
             return []
         matches: list[Match] = []
-        for row in self._candidate_rows(fp.band_keys).tolist():
-            other_id = self.ids[row]
+        for other_id, sketch, other_size in self._candidates(fp.band_keys):
             if other_id == exclude_id:
                 continue
-            sketch, other_size = self._row(row)
             sketch = sketch[: min(other_size, c.sketch_size)]
             jaccard, in_other, in_query = compare_sketches(fp.sketch, fp.size, sketch, other_size, c.sketch_size)
             containment = in_query if other_size < fp.size else in_other
@@ -343,6 +348,7 @@ class DedupState:
     latest_revision: dict[str, int] = field(default_factory=dict)  # url key -> highest revision
     texts: dict[str, str] = field(default_factory=dict)  # content hash -> article id
     segments: list[str] = field(default_factory=list)
+    shared: bool = False  # True for a live shared backend (see connect_shared_state): nothing to flush
     _new_urls: list[tuple[str, str, str, int]] = field(default_factory=list)
     _new_story_paragraphs: list[np.ndarray] = field(default_factory=list)
     _flushed_rows: int = 0
@@ -454,6 +460,10 @@ class DedupState:
         """Write what was added since the last load/flush as one segment and append it to the
         manifest (conditional write, retried on conflict). Returns the segment key, or None."""
         if not self.dirty:
+            return None
+        if self.shared:
+            self._new_urls.clear()
+            self._new_story_paragraphs.clear()
             return None
         key, entry = self._write_segment(storage, run_id or "run")
 
@@ -593,3 +603,129 @@ class Deduplicator:
         state.remember(key, record.id or article_id(record.url), text_hash, 1)
         state.add_story(record.id or article_id(record.url), fp)
         return "new"
+
+
+# --------------------------------------------------------------------------- shared backend (Redis)
+
+REDIS_URL_ENV = "NEWSARCHIVE_DEDUP_REDIS_URL"
+
+
+class _RedisHash:
+    """The dict operations the dedup state uses, on one Redis hash (``setdefault`` is atomic:
+    the first worker to claim a URL or a text wins)."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client, self.name = client, name
+
+    @staticmethod
+    def _field(key: object) -> str:
+        return ":".join(key) if isinstance(key, tuple) else str(key)
+
+    def get(self, key: object, default: Any = None) -> Any:
+        value = self.client.hget(self.name, self._field(key))
+        return default if value is None else _decode(value)
+
+    def setdefault(self, key: object, value: Any) -> Any:
+        self.client.hsetnx(self.name, self._field(key), value)
+        return self.get(key)
+
+    def __setitem__(self, key: object, value: Any) -> None:
+        self.client.hset(self.name, self._field(key), value)
+
+    def __len__(self) -> int:
+        return int(self.client.hlen(self.name))
+
+
+def _decode(value: bytes | str) -> Any:
+    text = value.decode() if isinstance(value, bytes) else value
+    return int(text) if text.isdigit() and len(text) < 12 else text
+
+
+class _RedisParagraphFrequency:
+    """:class:`ParagraphFrequency` with its counters in one Redis hash (shared by all workers)."""
+
+    def __init__(self, client: Any, name: str, width_bits: int) -> None:
+        self.client, self.name = client, name
+        self._layout = ParagraphFrequency(width_bits, allocate=False)
+        self.table = self._layout.table
+
+    def _fields(self, hashes: np.ndarray) -> list[str]:
+        cells = self._layout.cells(hashes)
+        return [f"{row}:{cell}" for row in range(cells.shape[0]) for cell in cells[row].tolist()]
+
+    def counts(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(hashes):
+            return np.empty(0, dtype=np.uint8)
+        values = self.client.hmget(self.name, self._fields(hashes))
+        counts = np.array([int(v or 0) for v in values], dtype=np.int64).reshape(self._layout.depth, len(hashes))
+        return np.minimum(counts.min(axis=0), 255).astype(np.uint8)
+
+    def add(self, hashes: np.ndarray) -> None:
+        if not len(hashes):
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for name in self._fields(np.unique(hashes)):
+            pipe.hincrby(self.name, name, 1)
+        pipe.execute()
+
+
+class RedisNearDuplicateIndex(NearDuplicateIndex):
+    """The same near-duplicate index with buckets, sketches and paragraph counts in Redis, so
+    several workers deduplicate against one live index. One set per LSH bucket, one hash entry
+    per text (size + sketch), pipelined: about three round trips per article."""
+
+    def __init__(self, client: Any, prefix: str, config: DedupConfig | None = None) -> None:
+        super().__init__(config)
+        self.redis, self.prefix = client, prefix
+        self.paragraph_df = _RedisParagraphFrequency(client, prefix + "paragraphs", self.config.df_width_bits)  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return int(self.redis.hlen(self.prefix + "texts"))
+
+    def _candidates(self, keys: np.ndarray) -> Iterator[tuple[str, np.ndarray, int]]:
+        pipe = self.redis.pipeline(transaction=False)
+        for key in keys.tolist():
+            pipe.smembers(f"{self.prefix}band:{key:x}")
+        hits: Counter[bytes] = Counter(member for members in pipe.execute() for member in members)
+        ids = [doc for doc, _ in hits.most_common(self.config.max_candidates)]
+        if not ids:
+            return
+        for doc, blob in zip(ids, self.redis.hmget(self.prefix + "texts", ids), strict=True):
+            if blob:
+                yield doc.decode(), np.frombuffer(blob[4:], dtype=np.uint32), int.from_bytes(blob[:4], "little")
+
+    def add(self, doc_id: str, fp: Fingerprint, *, story: bool = True) -> None:
+        if story:
+            self.paragraph_df.add(fp.paragraphs)
+        if fp.size == 0:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(self.prefix + "texts", doc_id, fp.size.to_bytes(4, "little") + fp.sketch.astype(np.uint32).tobytes())
+        for key in fp.band_keys.tolist():
+            pipe.sadd(f"{self.prefix}band:{key:x}", doc_id)
+        pipe.execute()
+
+    def merge(self) -> None:
+        """Nothing to merge: every write goes to Redis at once."""
+
+
+def connect_shared_state(url: str, config: DedupConfig | None = None, *, prefix: str = "newsarchive:dedup:") -> DedupState:
+    """A :class:`DedupState` living in Redis at ``url`` (``redis://host:port/db``) for several
+    concurrent workers: URL/text claims are atomic (``HSETNX``), the index is shared live, and
+    :meth:`DedupState.flush` has nothing to write. Needs the ``redis`` package."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    state = DedupState(config or DedupConfig())
+    shape = json.dumps(state.config.index_shape(), sort_keys=True)
+    client.setnx(prefix + "index_shape", shape)
+    stored = client.get(prefix + "index_shape").decode()
+    if stored != shape:
+        raise DedupStateError(f"{url} {prefix}index_shape: stored index shape {stored} differs from {shape}")
+    state.shared = True
+    state.index = RedisNearDuplicateIndex(client, prefix, state.config)
+    state.url_articles = _RedisHash(client, prefix + "urls")  # type: ignore[assignment]
+    state.versions = _RedisHash(client, prefix + "versions")  # type: ignore[assignment]
+    state.latest_revision = _RedisHash(client, prefix + "latest")  # type: ignore[assignment]
+    state.texts = _RedisHash(client, prefix + "texts_by_hash")  # type: ignore[assignment]
+    return state

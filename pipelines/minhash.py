@@ -77,11 +77,15 @@ class ParagraphFrequency:
     stays the same at 10k or 10M documents, which keeps the per-article cost flat.
     """
 
-    def __init__(self, width_bits: int = 22, depth: int = 3) -> None:
+    def __init__(self, width_bits: int = 22, depth: int = 3, *, allocate: bool = True) -> None:
         self.width_bits, self.depth = width_bits, depth
         self._mask = np.uint64((1 << width_bits) - 1)
         self._seeds = np.array([0x5851F42D4C957F2D * (i + 1) & 0xFFFFFFFFFFFFFFFF for i in range(depth)], dtype=np.uint64)
-        self.table = np.zeros((depth, 1 << width_bits), dtype=np.uint8)
+        self.table = np.zeros((depth, 1 << width_bits) if allocate else (depth, 0), dtype=np.uint8)
+
+    def cells(self, hashes: np.ndarray) -> np.ndarray:
+        """The counter each hash maps to in every row (``depth x len(hashes)``)."""
+        return self._cells(hashes)
 
     def _cells(self, hashes: np.ndarray) -> np.ndarray:
         return (_mix(hashes[None, :] ^ self._seeds[:, None]) & self._mask).astype(np.int64)

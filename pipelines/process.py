@@ -9,6 +9,7 @@ goes on.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 from pipelines.archive import Archiver
 from pipelines.clean import clean_text
 from pipelines.config import Source, SourcesConfig
-from pipelines.dedup import DedupConfig, Deduplicator, DedupState
+from pipelines.dedup import REDIS_URL_ENV, DedupConfig, Deduplicator, DedupState, connect_shared_state
 from pipelines.extract import DEFAULT_MIN_WORDS
 from pipelines.models import Article
 from pipelines.storage import Storage
@@ -51,6 +52,9 @@ class ProcessConfig:
     archive_batch: int = 64
     flush_every: int = 5000
     cache_dir: Path | None = None
+    # A live shared dedup backend for concurrent workers (redis://…); default: $NEWSARCHIVE_DEDUP_REDIS_URL,
+    # else the dedup state lives in the bucket.
+    shared_dedup_url: str | None = field(default_factory=lambda: os.environ.get(REDIS_URL_ENV) or None)
 
 
 @dataclass
@@ -164,7 +168,10 @@ def process_records(
     """
     config = config or ProcessConfig()
     source_map = _source_map(sources)
-    state = state if state is not None else DedupState.load(storage, config.dedup, cache_dir=config.cache_dir)
+    if state is None and config.shared_dedup_url:
+        state = connect_shared_state(config.shared_dedup_url, config.dedup)
+    if state is None:
+        state = DedupState.load(storage, config.dedup, cache_dir=config.cache_dir)
     dedup = Deduplicator(state)
     tagger = Tagger(load_taxonomy(config.taxonomy), source_map)
     archiver = Archiver(storage)

@@ -204,3 +204,57 @@ def test_a_changed_index_shape_is_refused(storage, stories: list[list[str]]) -> 
     state.flush(storage)
     with pytest.raises(Exception, match="index shape"):
         DedupState.load(storage, DedupConfig(bands=21, rows=6))
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path):
+    """A throw-away redis-server on a free 127.0.0.1 port (skipped where Redis is not installed)."""
+    import shutil
+    import socket
+    import time
+
+    redis = pytest.importorskip("redis")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server not installed (apt-get install redis-server) - the shared backend is optional")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_shared_backend_lets_workers_see_each_other_live(redis_url: str, stories: list[list[str]]) -> None:
+    from pipelines.dedup import connect_shared_state
+
+    worker_a, worker_b = Deduplicator(connect_shared_state(redis_url)), Deduplicator(connect_shared_state(redis_url))
+    base = "https://news.example.com/story/"
+    original = run(worker_a, [record(base, text(stories[0]))])[0]
+    copy, same, variant, other = run(worker_b, [  # no flush, no reload: B sees A's article at once
+        record("https://wire.example/copy", text(["BERLIN (Wire) — " + stories[0][0], *stories[0][1:-1]])),
+        record("https://mirror.example/verbatim", text(stories[0])),
+        record(base + "?utm_source=x", text(stories[0])),
+        record("https://news.example.com/other/", text(stories[1])),
+    ])
+    assert (copy.duplicate_kind, copy.duplicate_of) == ("near-duplicate", original.id)
+    assert (same.duplicate_kind, same.duplicate_of) == ("same-text", original.id)
+    assert (variant.duplicate_kind, variant.duplicate_of) == ("same-url", original.id)
+    assert other.duplicate_of is None
+    updated = run(worker_a, [record(base, text([*stories[0], "Update: officials confirmed the figures on Friday."]))])[0]
+    assert updated.revision == 2 and updated.duplicate_of is None
+    rerun = run(worker_b, [record(base, text(stories[0]))])[0]
+    assert rerun.revision == 1 and worker_b.outcomes["unchanged"] == 1
+    with pytest.raises(Exception, match="index shape"):
+        connect_shared_state(redis_url, DedupConfig(bands=21, rows=6))
