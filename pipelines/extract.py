@@ -61,7 +61,7 @@ REASONS = {
 # Share of control characters in the first bytes above which the input is binary, not HTML.
 _BINARY_SHARE = 0.02
 _SNIFF = 4096
-_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _LATIN_CODE_PAGES = frozenset(
@@ -69,6 +69,7 @@ _LATIN_CODE_PAGES = frozenset(
      "iso8859-2", "iso-8859-2", "iso8859-15", "iso-8859-15", "cp1254", "iso8859-9", "cp850", "mac-roman"}
 )
 _BYLINE = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _local = threading.local()
 
 
@@ -104,7 +105,7 @@ def _parser() -> HTMLParser:
 
 def _looks_binary(text: str) -> bool:
     head = text[:_SNIFF]
-    return sum(ch in _CONTROL for ch in head) > _BINARY_SHARE * len(head)
+    return len(_CONTROL.findall(head)) > _BINARY_SHARE * len(head)
 
 
 def _decode(data: bytes, limit: int) -> str:
@@ -170,6 +171,12 @@ def remove_widgets(tree: HtmlElement) -> int:
     return len(found)
 
 
+def count_words(text: str) -> int:
+    """Words in ``text``: whitespace-separated tokens, and each CJK character (scripts without spaces)."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + cjk
+
+
 def _without_header(text: str, title: str | None, authors: list[str]) -> str:
     """The text without leading lines that repeat the title or are the byline ("By NAME …").
 
@@ -195,14 +202,14 @@ def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cle
     # after the widgets are gone, so a commenter is never taken for the author nor a comment's date
     # for the article's
     meta = page_metadata(tree, url)
-    if meta.is_listing:
-        raise NotAnArticle("not-article")
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if doc is None or not (doc.text or "").strip():
         raise NotAnArticle("no-main-text")
     text = _without_header(clean_text(doc.text, rules), meta.title, meta.authors)
+    if meta.is_listing(text, tree):
+        raise NotAnArticle("not-article")
     min_words = rules.min_words if rules is not None and rules.min_words is not None else DEFAULT_MIN_WORDS
-    if len(text.split()) < max(min_words, 1):
+    if count_words(text) < max(min_words, 1):
         raise NotAnArticle("too-short")
     return Article(
         url=url or meta.canonical_url or "",

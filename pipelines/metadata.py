@@ -28,14 +28,13 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import (
     Document,
     examine_meta,
-    extract_catstags,
-    extract_meta_json,
     extract_sitename,
     extract_title,
     normalize_authors,
 )
 
 from pipelines.urls import canonicalize_url
+from pipelines.widgets import normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
@@ -54,6 +53,10 @@ LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "author", "searc
 
 #: Open Graph types of pages that are not articles (home, section, about and profile pages).
 NON_ARTICLE_OG_TYPES = frozenset({"website", "profile", "product", "place", "business.business", "book"})
+#: An undated page of such a type is a listing when its text has this many teaser headlines…
+MIN_TEASERS = 3
+#: …or an about/contact/profile page when its text is shorter than this.
+MIN_UNDATED_WEBSITE_WORDS = 150
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _SPLIT_KEYWORDS = re.compile(r"\s*[,;]\s*")
@@ -70,8 +73,11 @@ _MODIFIED_KEYS = (
     "dcterms.modified",
 )
 _AUTHOR_KEYS = ("author", "parsely-author", "sailthru.author", "dc.creator", "article:author")
+# Category links of theme markup without rel="category" (the post's own, inside its <article>).
+_CATEGORY_LINKS = XPath('//article//a[contains(@href, "/category/") or contains(@href, "/categories/")]')
+_TEASERS = XPath("//h2[.//a]|//h3[.//a]|//h4[.//a]|//a[h2 or h3 or h4]")
 _CANONICAL = XPath('//link[@rel="canonical"]/@href')
-_ITEMPROPS = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"]')
+_DATE_ITEMPROPS = XPath('//*[starts-with(@itemprop, "date")]')
 _PUBLISHED_CLASSES = frozenset({"published", "entry-date", "post-date", "publish-date", "dt-published"})
 _MODIFIED_CLASSES = frozenset({"updated", "modified", "dt-updated"})
 # A byline in the page: microdata, rel=author, or a byline/author class outside comment markup
@@ -106,17 +112,22 @@ class PageMetadata:
     og_type: str | None = None
     dated_in_markup: bool = False
 
-    @property
-    def is_listing(self) -> bool:
-        """The page says it is not one article: a listing (archive, tag, category, author, search),
-        a WordPress static page, or a page typed ``website``/``profile`` with no article evidence."""
+    def is_listing(self, text: str, tree: HtmlElement) -> bool:
+        """The page is not one article: a listing (archive, tag, category, author, search), a
+        WordPress static page, or a page typed ``website``/``profile`` that has no date and whose
+        extracted ``text`` is short or made of the ``tree``'s teaser headlines (a home or section page)."""
         if self.body_classes & {"single", "single-post"} or self.page_types & ARTICLE_TYPES:
             return False
         if self.body_classes & LISTING_BODY_CLASSES or self.page_types & LISTING_TYPES:
             return True
-        if self.og_type in NON_ARTICLE_OG_TYPES and not self.dated_in_markup:
+        if "page" in self.body_classes and self.og_type not in (None, "article"):
             return True
-        return "page" in self.body_classes and self.og_type not in (None, "article")
+        if self.og_type not in NON_ARTICLE_OG_TYPES or self.dated_in_markup:
+            return False
+        lines = text.split("\n")
+        titles = frozenset(normalise_line(t.text_content()) for t in _TEASERS(tree))
+        teasers = sum(normalise_line(line) in titles for line in lines)
+        return teasers >= MIN_TEASERS or len(text.split()) < MIN_UNDATED_WEBSITE_WORDS
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -197,7 +208,7 @@ def _page_fields(tree: HtmlElement) -> dict[str, list[str]]:
         content = meta.get("content")
         if key and content and content.strip():
             fields.setdefault(key.strip().lower(), []).append(content.strip())
-    for element in _ITEMPROPS(tree):
+    for element in _DATE_ITEMPROPS(tree):
         value = element.get("content") or element.get("datetime")
         if value:
             fields.setdefault(f"itemprop:{element.get('itemprop').lower()}", []).append(value)
@@ -253,19 +264,14 @@ def _absolute(url: str | None, base: str | None) -> str | None:
 
 
 def _meta_document(tree: HtmlElement) -> Document:
-    """trafilatura's cheap metadata steps: ``<meta>`` tags and JSON-LD.
+    """trafilatura's reading of the ``<meta>`` tags (Open Graph, Twitter, Dublin Core…).
 
-    Its costlier steps (byline and tag searches over the whole tree) run only as fallbacks, and its
-    date search not at all: ``extract_metadata`` ends with an htmldate search that copies the whole
-    tree and, failing markup, takes a date from the text. Dates are read from markup here.
+    Not its whole ``extract_metadata``: JSON-LD is read here once, its byline search deep-copies the
+    tree, and its date search ends in htmldate's free-text search (a guess when markup is silent).
     """
     doc = examine_meta(tree)
     if doc.author and " " not in doc.author:
         doc.author = None  # trafilatura's own rule: a one-word meta author is a handle, not a name
-    try:
-        doc = extract_meta_json(tree, doc)
-    except Exception as exc:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs on odd input
-        LOGGER.debug("trafilatura JSON-LD metadata failed: %s", exc)
     doc.clean_and_trim()
     return doc
 
@@ -343,7 +349,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
             *_strings(article.get("articleSection")),
             *fields.get("article:section", []),
         ]
-    ) or _unique(_split_all(doc.categories or []) or extract_catstags("category", tree))
+    ) or _unique(_split_all(doc.categories or []) or [a.text_content() for a in _CATEGORY_LINKS(tree)])
     tags = _unique(
         [
             *_rel_links(tree, "tag"),

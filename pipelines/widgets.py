@@ -272,9 +272,28 @@ _COMMENT_NOUNS = (
     r"|antworten|comentarios?|respuestas?|تعليقات?|ردود?"
 )
 RAW_WIDGET_LINES: tuple[str, ...] = (
+    # required-field labels of a comment form: "Name *", "E-mail *", "Nombre *", "الاسم *"
+    r"(?:name|e-?mail|website|comment|nom|nombre|correo electrónico|kommentar|الاسم|البريد الإلكتروني)\s*\*",
     rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{_COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
     r"posted by: .{1,80}\|.{1,80}",
 )
+
+#: Words that are widget labels in a row of labels ("Twitter Facebook", "Log Out / Change") but
+#: may be an article's own heading when alone on a line ("Notes", "Related", "Comment"): a line
+#: made of one of them only is kept.
+LONE_WORDS_KEPT: tuple[str, ...] = (
+    r"notes?", r"related", r"comments?", r"more", r"home", r"print", r"follow(?:ing)?", r"like", r"name",
+    r"e ?mail", r"website", r"url", r"web", r"reply", r"change", r"cancel", r"logo", r"loading", r"best",
+    r"newest", r"oldest", r"share", r"subscribe", r"x", r"threads", r"pocket", r"nom", r"site web",
+    r"nombre", r"imprimir", r"imprimer", r"drucken", r"antworten", r"répondre", r"responder",
+    r"commentaires?", r"kommentare?", r"comentarios?", r"annuler", r"modifier", r"changer", r"abbrechen",
+    r"ändern", r"cancelar", r"cambiar?", r"chargement", r"cargando", r"relacionado", r"abonnieren",
+    r"suscribirse", r"التعليقات?", r"تعليقات?", r"الاسم", r"الرد", r"رد", r"شارك", r"مشاركة", r"تغيير",
+    r"إلغاء", r"اشترك", r"طباعة", r"تحميل", r"إعجاب",
+)
+
+#: Longer lines are text, not a widget (the longest phrases, with a quoted post title, stay below).
+MAX_WIDGET_LINE = 300
 
 # Punctuation and symbols widgets put around their labels: dropped before phrase matching.
 _NOISE = re.compile(r"[\s\"'“”‘’«»‹›()\[\]{}<>|/\\*:;,.!?·•–—\-_=+#~^…→←↑↓]+")
@@ -286,11 +305,12 @@ def normalise_line(line: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _widget_line_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _widget_line_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     phrases = sorted({p for patterns in WIDGET_PHRASES.values() for p in patterns}, key=len, reverse=True)
     one = "(?:" + "|".join(phrases) + ")"
     raw = "|".join(RAW_WIDGET_LINES)
-    return re.compile(rf"{one}(?: {one})*"), re.compile(raw, re.IGNORECASE)
+    lone = "|".join(LONE_WORDS_KEPT)
+    return re.compile(rf"{one}(?: {one})*"), re.compile(raw, re.IGNORECASE), re.compile(lone)
 
 
 def is_widget_line(line: str) -> bool:
@@ -302,13 +322,13 @@ def is_widget_line(line: str) -> bool:
     False
     """
     stripped = line.strip()
-    if not stripped or len(stripped) > 400:
+    if not stripped or len(stripped) > MAX_WIDGET_LINE:
         return False
-    phrases, raw = _widget_line_res()
+    phrases, raw, lone = _widget_line_res()
     if raw.fullmatch(stripped):
         return True
     normal = normalise_line(stripped)
-    return bool(normal) and phrases.fullmatch(normal) is not None
+    return bool(normal) and lone.fullmatch(normal) is None and phrases.fullmatch(normal) is not None
 
 
 def widget_lines(text: str) -> list[str]:

@@ -47,6 +47,9 @@ def test_seed_paragraph_text_is_unchanged(seed_text: str) -> None:
         "Twitter and Facebook both declined to comment on Tuesday.",
         "Posted by a friend on Facebook, the video went viral within hours.",
         "Il a refusé de laisser un commentaire sur cette affaire.",
+        "Notes:",
+        "Related",
+        "Comment",
         "Sie wollte keinen Kommentar abgeben.",
         "El ministro no quiso dejar un comentario sobre el caso.",
     ],
@@ -74,7 +77,7 @@ def test_sentences_that_mention_widget_phrases_are_kept(sentence: str) -> None:
         # WordPress.com / Jetpack
         "Share this:", "Like this:", "Like Loading...", "J’aime chargement…", "Gefällt mir Wird geladen …",
         "Me gusta Cargando...", "Partager :", "Teilen mit:", "Comparte esto:", "شارك هذا:",
-        "Click to share on Twitter (Opens in new window)", "Related",
+        "Click to share on Twitter (Opens in new window)", "Related posts", "Twitter Facebook",
         "Vous commentez à l’aide de votre compte Google. Déconnexion / Modifier )",
         "Du kommentierst mit deinem Facebook-Konto. Abmelden / Ändern )",
         "Estás comentando usando tu cuenta de Twitter. Cerrar sesión / Cambiar )",
