@@ -386,3 +386,32 @@ def test_text_and_comment_truth_match_the_pages(demo_site):
         for comment in expected["comments"].get(url, []):
             assert comment["text"] in page, (url, comment["author"])
     assert any("wpdcom" in fetch(url)[2].decode() for url in expected["comments"])
+
+
+def test_command_line_serves_and_writes_sources(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    target = tmp_path / "sources.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.demo_site", "--port-base", "0", "--write-sources", str(target)],
+        cwd=repo,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not target.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        config = parse_sources(yaml.safe_load(target.read_text()), str(target))
+        home = config.get("wpnews").start_urls[0]
+        assert home.startswith("http://127.0.0.1:")
+        assert fetch(home)[0] == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "demo site wpcom" in err

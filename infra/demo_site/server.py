@@ -334,10 +334,12 @@ class DemoSite:
         return sources_yaml({name: server.site for name, server in self._servers.items()}, traps_enabled=traps_enabled)
 
     def write_sources(self, path: str | Path, *, traps_enabled: bool = False) -> Path:
-        """Write :meth:`sources_yaml` to ``path`` and return it."""
+        """Write :meth:`sources_yaml` to ``path`` (atomically) and return it."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.sources_yaml(traps_enabled=traps_enabled), encoding="utf-8")
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(self.sources_yaml(traps_enabled=traps_enabled), encoding="utf-8")
+        partial.replace(target)  # atomic: whoever waits for the file never reads half of it
         return target
 
 
