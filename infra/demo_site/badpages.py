@@ -96,6 +96,7 @@ def malformed_article(story: Story, url: str, site_name: str) -> str:
 <p>{esc(p[1])} <b>Road closures <i>begin</b> early</i>
 </div></div></span></font>
 <p>{esc(p[2])}</td></tr><tr><td>&nbsp&copy;&#xZZ; <<>> &bogus; </tr></table></center>
+{"".join(f"<p>{esc(x)}" for x in p[3:])}
 <script>document.write("<div id='ad'>")</script>
 <div class=footer>Harbor City Courier &copy 2026 <a href=/about/>About<a href=/contact/>Contact
 """
