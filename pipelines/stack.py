@@ -239,14 +239,26 @@ class SeaweedServer:
         secret_key: str,
         host: str = HOST,
         weed: str | None = None,
+        *,
+        volume_size_limit_mb: int | None = None,
+        max_volumes: int | None = None,
     ) -> None:
-        """Describe a server; nothing starts until :meth:`start`."""
+        """Describe a server; nothing starts until :meth:`start`.
+
+        Every bucket is a SeaweedFS collection with at least one volume of its own, and by default
+        ``weed mini`` allows only (free disk / volume size) volumes, e.g. 78 with 79 GB free, or 9 on
+        a 10 GB CI disk. Servers holding many buckets (the test fixture: one per test) should set
+        ``volume_size_limit_mb`` small and ``max_volumes`` high; volumes are not preallocated, so
+        this costs no disk.
+        """
         self.data_dir = Path(data_dir).absolute()
         self.ports = ports
         self.access_key = access_key
         self.secret_key = secret_key
         self.host = host
         self.weed = weed
+        self.volume_size_limit_mb = volume_size_limit_mb
+        self.max_volumes = max_volumes
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -286,6 +298,11 @@ class SeaweedServer:
     def command(self) -> list[str]:
         """The full ``weed mini`` command line (loopback only, no telemetry, WebDAV, admin UI or catalogs)."""
         p = self.ports
+        sizing = []
+        if self.volume_size_limit_mb is not None:
+            sizing.append(f"-master.volumeSizeLimitMB={self.volume_size_limit_mb}")
+        if self.max_volumes is not None:
+            sizing.append(f"-volume.max={self.max_volumes}")
         return [
             find_weed(self.weed),
             "mini",
@@ -305,6 +322,7 @@ class SeaweedServer:
             f"-volume.port={p.volume}",
             f"-filer.port={p.filer}",
             f"-admin.port={p.admin}",
+            *sizing,
         ]
 
     def _write_config(self) -> None:

@@ -35,6 +35,9 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory):
             StackPorts.free(),
             access_key="NA" + secrets.token_hex(8).upper(),
             secret_key=secrets.token_hex(20),
+            # one bucket (= one volume) per test: don't let the free disk size cap the bucket count
+            volume_size_limit_mb=64,
+            max_volumes=500,
         )
         try:
             server.start(timeout=60)
@@ -57,8 +60,21 @@ def s3_settings(s3_server, request: pytest.FixtureRequest):
 
     slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-") or "t"
     settings = s3_server.settings(bucket=f"{slug}-{secrets.token_hex(4)}")
-    Storage(settings).ensure_bucket()
-    return settings
+    storage = Storage(settings)
+    storage.ensure_bucket()
+    yield settings
+    # Empty and drop the bucket: each holds a SeaweedFS volume until deleted.
+    client = storage.client
+    try:
+        keys = list(storage.list_keys())
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            client.delete_objects(Bucket=settings.bucket, Delete={"Objects": batch, "Quiet": True})
+        client.delete_bucket(Bucket=settings.bucket)
+    except Exception as exc:  # noqa: BLE001 - cleanup must not fail the test
+        import logging
+
+        logging.getLogger(__name__).warning("could not drop test bucket %s: %s", settings.bucket, exc)
 
 
 @pytest.fixture

@@ -261,3 +261,22 @@ time.sleep(120)
     assert list(Path("/tmp").glob(f"seaweedfs-*-{s3_port}.sock"))
     server.stop()
     assert not list(Path("/tmp").glob(f"seaweedfs-*-{s3_port}.sock"))
+
+
+def test_volume_sizing_flags_only_when_asked(tmp_path: Path):
+    ports = StackPorts(20001, 20002, 20003, 20004, 20005)
+    plain = SeaweedServer(tmp_path, ports, "k", "s", weed=sys.executable).command()
+    assert not [flag for flag in plain if flag.startswith(("-volume.max", "-master.volumeSizeLimitMB"))]
+    sized = SeaweedServer(tmp_path, ports, "k", "s", weed=sys.executable, volume_size_limit_mb=64, max_volumes=500)
+    assert {"-master.volumeSizeLimitMB=64", "-volume.max=500"} <= set(sized.command())
+
+
+def test_test_buckets_are_dropped_after_each_test(s3_server):
+    """The s3_settings fixture empties and deletes its bucket, freeing the volume it held.
+
+    Runs after test_stack_down_leaves_another_weed_alone (file order), which used s3_settings.
+    """
+    from pipelines.storage import Storage
+
+    names = {b["Name"] for b in Storage(s3_server.settings()).client.list_buckets()["Buckets"]}
+    assert not [name for name in names if name.startswith("test-stack-down-leaves-another-weed")]
