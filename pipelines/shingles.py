@@ -15,7 +15,12 @@ from collections.abc import Iterable
 import numpy as np
 import xxhash
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Chinese and Japanese are written without spaces: each ideograph/kana is a token of its own, so
+# shingles of five characters play the part of five words. Everything else: runs of word characters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_WORD = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])\\w)+")
+_WORD = re.compile(r"\w+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Odd 64-bit multipliers: position weights of a shingle's tokens and the final mix (splitmix64).
 _POS = np.array(
@@ -31,7 +36,8 @@ DEFAULT_SHINGLE_SIZE = 5
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text``: NFKC, case-folded, punctuation and spacing dropped."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return (_CJK_WORD if _CJK_CHAR.search(text) else _WORD).findall(text)
 
 
 def normalize_text(text: str) -> str:
