@@ -122,6 +122,14 @@ def _strip_trailers(lines: list[str], line_re: re.Pattern[str], tail_re: re.Patt
     return lines
 
 
+def strip_title(text: str, title: str | None) -> str:
+    """``text`` without its first line when that line is the ``title`` (punctuation and case aside)."""
+    first, _, rest = text.partition("\n")
+    if title and normalise_line(first) == normalise_line(title):
+        return rest.lstrip("\n")
+    return text
+
+
 def clean_text(text: str, rules: Cleaning | None = None) -> str:
     """Clean an article text: normalise it and drop widget lines, comment sections and trailers.
 

@@ -29,7 +29,7 @@ import trafilatura
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
 from trafilatura.utils import detect_encoding, handle_compressed_file, repair_faulty_html
 
-from pipelines.clean import clean_text
+from pipelines.clean import clean_text, strip_title
 from pipelines.config import Cleaning
 from pipelines.metadata import page_metadata
 from pipelines.models import Article
@@ -183,15 +183,11 @@ def _without_header(text: str, title: str | None, authors: list[str]) -> str:
     Both have fields of their own; a byline line is only dropped when it names an author found
     in the page's metadata and is short, so an opening sentence starting with "By" stays.
     """
-    names = [normalise_line(author) for author in authors]
-    for _ in range(2):
-        first, _, rest = text.partition("\n")
-        line = normalise_line(first)
-        is_title = bool(title) and line == normalise_line(title)
-        is_byline = len(first) < 120 and _BYLINE.match(first) is not None and any(n and n in line for n in names)
-        if not (is_title or is_byline):
-            break
-        text = rest.lstrip("\n")
+    text = strip_title(text, title)
+    first, _, rest = text.partition("\n")
+    line = normalise_line(first)
+    if len(first) < 120 and _BYLINE.match(first) and any(n and n in line for n in map(normalise_line, authors)):
+        return strip_title(rest.lstrip("\n"), title)
     return text
 
 
@@ -205,7 +201,7 @@ def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cle
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if doc is None or not (doc.text or "").strip():
         raise NotAnArticle("no-main-text")
-    text = _without_header(clean_text(doc.text, rules), meta.title, meta.authors)
+    text = _without_header(clean_text(doc.text, rules), meta.title if meta.title_stated else None, meta.authors)
     if meta.is_listing(text, tree):
         raise NotAnArticle("not-article")
     min_words = rules.min_words if rules is not None and rules.min_words is not None else DEFAULT_MIN_WORDS

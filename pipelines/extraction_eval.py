@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.clean import strip_title
 from pipelines.widgets import widget_lines
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -41,15 +42,25 @@ class CorpusPage:
     comments: list[dict[str, str]] = field(default_factory=list)
     not_article: bool = False
 
+    @property
+    def title(self) -> str | None:
+        """The page's title as its metadata states it, if known."""
+        return self.metadata.get("title")
+
 
 def words(text: str) -> list[str]:
     """Casefolded word tokens (letters and digits in any script)."""
     return _WORD.findall(text.casefold())
 
 
-def word_score(expected: str, extracted: str | None) -> Score:
-    """Precision, recall and F1 of the extracted words against the expected words (multisets)."""
-    want, got = Counter(words(expected)), Counter(words(extracted or ""))
+def word_score(expected: str, extracted: str | None, title: str | None = None) -> Score:
+    """Precision, recall and F1 of the extracted words against the expected words (multisets).
+
+    With ``title``, a first line repeating it is left out of both texts: whether an article's text
+    starts with its headline is a convention (it has a field of its own), not extraction quality.
+    """
+    want = Counter(words(strip_title(expected, title)))
+    got = Counter(words(strip_title(extracted or "", title)))
     common = sum((want & got).values())
     if not common:
         return Score(0.0, 0.0, 0.0)

@@ -75,6 +75,7 @@ _MODIFIED_KEYS = (
 _AUTHOR_KEYS = ("author", "parsely-author", "sailthru.author", "dc.creator", "article:author")
 # Category links of theme markup without rel="category" (the post's own, inside its <article>).
 _CATEGORY_LINKS = XPath('//article//a[contains(@href, "/category/") or contains(@href, "/categories/")]')
+_TITLE_PARTS = re.compile(r"\s+[|–—:·•-]\s+|\s*::\s*")  # "Headline | Site", "Site - Headline"
 _TEASERS = XPath("//h2[.//a]|//h3[.//a]|//h4[.//a]|//a[h2 or h3 or h4]")
 _CANONICAL = XPath('//link[@rel="canonical"]/@href')
 _DATE_ITEMPROPS = XPath('//*[starts-with(@itemprop, "date")]')
@@ -111,6 +112,7 @@ class PageMetadata:
     body_classes: set[str] = field(default_factory=set)
     og_type: str | None = None
     dated_in_markup: bool = False
+    title_stated: bool = False
 
     def is_listing(self, text: str, tree: HtmlElement) -> bool:
         """The page is not one article: a listing (archive, tag, category, author, search), a
@@ -317,6 +319,16 @@ def _byline(tree: HtmlElement) -> str | None:
     return None
 
 
+def _title_stated(tree: HtmlElement, title: str | None, stated: list[str | None]) -> bool:
+    """Whether ``title`` is what the page's metadata or ``<title>`` says, not only a heading in the body."""
+    if not title:
+        return False
+    element = tree.find(".//head/title")
+    parts = _TITLE_PARTS.split(element.text_content()) if element is not None else []
+    wanted = normalise_line(title)
+    return any(normalise_line(candidate) == wanted for candidate in [*stated, *parts] if candidate)
+
+
 def _split_all(values: list[str]) -> list[str]:
     return [part for value in values for part in _SPLIT_KEYWORDS.split(value)]
 
@@ -358,8 +370,10 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         ]
     ) or _unique(_split_all(doc.tags or []))
     headline = next(iter(_strings(article.get("headline"))), None)
+    title = doc.title or headline or extract_title(tree)
     return PageMetadata(
-        title=doc.title or headline or extract_title(tree),
+        title=title,
+        title_stated=_title_stated(tree, title, [doc.title, headline]),
         authors=_authors(tree, article, fields, doc),
         published=published,
         modified=_first_date(_strings(article.get("dateModified")), fields, (*_MODIFIED_KEYS, "time:updated")),
