@@ -264,6 +264,7 @@ class RunLimits:
         self.pages = 0
         self.stopping: str | None = None
         self._timer: Any = None
+        self._watch: Any = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -300,11 +301,36 @@ class RunLimits:
             if deadline is not None:
                 deadline.run_deadline = self.clock() + self.max_run_seconds
             self._timer = call_later(self.max_run_seconds, self.stop, "max_run_seconds")
+        self._start_watch()
         logger.info(
             "Run limits: max_pages=%s max_run_seconds=%s DEPTH_LIMIT=%s DOWNLOAD_MAXSIZE=%s DOWNLOAD_TIMEOUT=%s",
             self.max_pages, self.max_run_seconds, settings.getint("DEPTH_LIMIT"),
             settings.getint("DOWNLOAD_MAXSIZE"), settings.getfloat("DOWNLOAD_TIMEOUT"),
         )
+
+    def _start_watch(self) -> None:
+        from scrapy.utils.asyncio import create_looping_call
+
+        try:
+            self._watch = create_looping_call(self.watch_shutdown)
+            self._watch.start(0.5, now=False)
+        except RuntimeError:  # no reactor or loop: the component is exercised alone
+            self._watch = None
+
+    def watch_shutdown(self) -> None:
+        """A graceful shutdown (SIGINT/SIGTERM, ``crawler.stop()``) is as prompt as a limit: the
+        crawler flag drops before the engine starts waiting for what is in flight."""
+        if self.stopping or getattr(self.crawler, "crawling", True):
+            return
+        self.stopping = "shutdown"
+        logger.info("Shutting down: releasing waits, dropping queued requests, cutting slow bodies")
+        self.crawler.signals.send_catch_log(signal=run_stopping, reason="shutdown")
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:
+            return
+        if engine is not None:
+            self._drop_queued(engine)
 
     def response_received(self, response: Response, request: Request, spider: Any = None) -> None:
         # Every response counts (like CLOSESPIDER_PAGECOUNT), also those dropped later as junk.
@@ -349,8 +375,12 @@ class RunLimits:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._watch is not None and self._watch.running:
+            self._watch.stop()
+        self._watch = None
         scrapy_reasons = {v: k for k, v in CLOSE_REASONS.items()}
         if reason in scrapy_reasons and not self.stopping:
             self.stopping = scrapy_reasons[reason]
             count(self.stats, "limit-hit", scrapy_reasons[reason])
-        self.stats.set_value("newsarchive/stopped_by", f"limit-hit/{self.stopping}" if self.stopping else reason)
+        stopped_by = self.stopping if self.stopping in (None, "shutdown") else f"limit-hit/{self.stopping}"
+        self.stats.set_value("newsarchive/stopped_by", stopped_by or reason)

@@ -248,3 +248,20 @@ def test_stop_drops_requests_waiting_in_downloader_slots() -> None:
     assert not slot.queue and len(failures) == 3
     assert all(f.check(IgnoreRequest) for f in failures)  # type: ignore[attr-defined]
     assert crawler.stats.get_value("newsarchive/stop/dropped_queued") == 3
+
+
+def test_a_graceful_shutdown_releases_waits_like_a_limit() -> None:
+    from spiders.limits import run_stopping
+
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    limits = RunLimits.from_crawler(crawler)
+    heard: list[str] = []
+    crawler.signals.connect(lambda reason, **_: heard.append(reason), signal=run_stopping, weak=False)
+    crawler.crawling = True
+    limits.watch_shutdown()
+    assert heard == []
+    crawler.crawling = False  # what Crawler.stop() does first on SIGINT/SIGTERM
+    limits.watch_shutdown()
+    limits.watch_shutdown()
+    assert heard == ["shutdown"]
+    assert crawler.stats.get_value(stat_key("limit-hit")) is None  # a shutdown is not a limit
