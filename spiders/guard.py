@@ -26,7 +26,7 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -367,12 +367,3 @@ class PrivateAddressMiddleware:
                 raise self._refuse(request, address, reason)
         # No address at all is an ordinary DNS failure: the download reports it.
 
-
-def refused_urls(urls: Iterable[str], *, allow_loopback: bool = False) -> list[str]:
-    """The URLs among ``urls`` whose literal-IP host would be refused (for config checks)."""
-    out = []
-    for url in urls:
-        ip = literal_ip(urlsplit(url).hostname or "")
-        if ip is not None and refusal_reason(ip, allow_loopback=allow_loopback):
-            out.append(url)
-    return out

@@ -21,7 +21,9 @@ What Scrapy 2.19 already does, and what this module adds (see docs/limits.md):
 * Pages and run time: :class:`RunLimits` stops the crawl cleanly when ``max_pages`` responses
   were received or ``max_run_seconds`` passed: outcome ``limit-hit/max_pages`` /
   ``limit-hit/max_run_seconds``, Scrapy's close reason (``closespider_pagecount`` /
-  ``closespider_timeout``), held retries released at once; what was fetched is staged as usual.
+  ``closespider_timeout``); no new fetch starts, requests queued for their Crawl-delay turn are
+  dropped, held retries are released and bodies still arriving are cut, so the stop is prompt;
+  what was fetched is staged as usual. A graceful shutdown (SIGINT/SIGTERM) is handled alike.
 """
 
 from __future__ import annotations
@@ -192,8 +194,8 @@ class DeadlineMiddleware:
         if self.run_deadline is not None:
             remaining = self.run_deadline - time.monotonic()
             if remaining <= 0:
-                count(self.stats, "limit-hit", "max_run_seconds-dropped")
-                raise IgnoreRequest("run deadline passed")
+                self.stats.inc_value("newsarchive/stop/dropped_after_deadline")
+                raise IgnoreRequest(f"run deadline passed: not fetching {request.url}")
             timeout = min(timeout, max(remaining, 1.0))
         if timeout > 0:
             request.meta["download_timeout"] = timeout

@@ -197,7 +197,6 @@ def test_redirect_to_loopback_is_refused_unless_allowed() -> None:
         result = _run(guard, target.url)
         assert isinstance(result, AddressRefused) is refused
     for target_url in ("http://169.254.169.254/", "http://metadata.test/"):
-        crawler = get_crawler(settings_dict={"NEWSARCHIVE_ALLOW_LOOPBACK": True})
         assert isinstance(_run(_middleware(True), target_url), AddressRefused)
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from types import SimpleNamespace
 
-import pytest
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
