@@ -120,11 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # the log must show server bugs, and the client gets a 500
             log.exception("demo site %s failed on %s", site.name, self.path)
             self._record.error = repr(exc)
-            self._record.status = 500
-            try:
-                self.send_error(500)
-            except OSError:
-                pass
+            if not self._logged:  # nothing sent yet: the client still gets a proper 500
+                self._record.status = 500
+                try:
+                    self.send_error(500)
+                except OSError:
+                    pass
         finally:
             self._record.time = time.monotonic()
             if not self._logged:
