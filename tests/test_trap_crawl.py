@@ -77,8 +77,22 @@ def _peak_rss_kib(pid: int) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def trap_crawl(demo_site: Any, s3_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def trap_site() -> Any:
+    """A demo site of this module's own: the trap site keeps state (the 429/503 pages answer 200
+    once their wait is over), so a shared one could already have been drained by another test."""
+    from infra.demo_site import DemoSite
+
+    site = DemoSite(slow_seconds=1.0).start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.fixture(scope="module")
+def trap_crawl(trap_site: Any, s3_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run the crawl once for every assertion below; return what it left behind."""
+    demo_site = trap_site
     settings = s3_server.settings(bucket="trap-crawl-" + os.urandom(3).hex())
     storage = Storage(settings)
     storage.ensure_bucket()
@@ -219,14 +233,14 @@ def test_logs_are_info_and_carry_no_page_bodies(trap_crawl: dict[str, Any]) -> N
 
 
 def test_a_run_limit_stops_the_crawl_cleanly_and_keeps_what_it_fetched(
-    demo_site: Any, s3_server: Any, tmp_path: Path
+    fresh_demo_site: Any, s3_server: Any, tmp_path: Path
 ) -> None:
     """A 20 s run cap on the trap site: the dripping page, a held Retry-After and the queue must
     not keep the crawl past it; the summary names the limit; staged articles stay staged."""
     settings = s3_server.settings(bucket="trap-limit-" + os.urandom(3).hex())
     storage = Storage(settings)
     storage.ensure_bucket()
-    sources = demo_site.write_sources(tmp_path / "sources.yaml", traps_enabled=True)
+    sources = fresh_demo_site.write_sources(tmp_path / "sources.yaml", traps_enabled=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSARCHIVE_", "AWS_"))}
     env.update(settings.to_env())
     env["PYTHONPATH"] = str(REPO)
@@ -250,5 +264,5 @@ def test_a_run_limit_stops_the_crawl_cleanly_and_keeps_what_it_fetched(
     staged = [json.loads(line)["url"] for line in body.splitlines() if line.strip()]
     assert summary["outcomes"].get("fetched", 0) > 0
     assert len(staged) == summary["outcomes"].get("extracted", 0), "an article extracted before the stop was lost"
-    good = {canonicalize_url(u) for u in demo_site.expected["traps"]["articles"]}
+    good = {canonicalize_url(u) for u in fresh_demo_site.expected["traps"]["articles"]}
     assert {canonicalize_url(u) for u in staged} <= good
