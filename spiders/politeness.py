@@ -2,7 +2,8 @@
 
 * :class:`CrawlDelayMiddleware` (downloader, priority 110, just after ``RobotsTxtMiddleware``)
   listens to ``robots_parsed`` and keeps, per host, the robots.txt ``Crawl-delay`` for our user
-  agent (capped by ``NEWSARCHIVE_CRAWL_DELAY_MAX``). Before a request is queued, and after
+  agent, or the interval a ``Request-rate`` implies if longer (capped by
+  ``NEWSARCHIVE_CRAWL_DELAY_MAX``). Before a request is queued, and after
   AutoThrottle adjusted a slot, the host's downloader slot gets
   ``delay = max(configured delay, crawl delay + NEWSARCHIVE_CRAWL_DELAY_MARGIN)`` and no random
   jitter, so two requests to the host never start closer than the Crawl-delay.
@@ -103,6 +104,9 @@ class CrawlDelayMiddleware:
             delay = robotparser.crawl_delay(self.user_agent)
         except Exception:  # noqa: BLE001 - a parser without crawl_delay, or a broken file
             delay = None
+        rate = self._request_rate_delay(robotparser)
+        if rate and (not delay or rate > delay):
+            delay = rate
         if not delay or delay <= 0:
             return
         if delay > self.max_delay:
@@ -112,6 +116,17 @@ class CrawlDelayMiddleware:
         self.delays[host] = max(self.delays.get(host, 0.0), float(delay))
         self.stats.max_value(f"newsarchive/crawl_delay/{host}", float(delay))
         logger.info("Crawl-delay %.1fs for %s (robots.txt)", delay, host)
+
+    def _request_rate_delay(self, robotparser: Any) -> float | None:
+        """Seconds per request from a ``Request-rate: n/s`` line (Protego parsers only)."""
+        protego = getattr(robotparser, "rp", None)
+        try:
+            rate = protego.request_rate(self.user_agent) if protego is not None else None
+        except Exception:  # noqa: BLE001
+            return None
+        if rate is None or not getattr(rate, "requests", 0):
+            return None
+        return float(rate.seconds) / float(rate.requests)
 
     def _clamp(self, request: Request) -> None:
         host = urlsplit(request.url).hostname or ""

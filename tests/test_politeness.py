@@ -162,3 +162,10 @@ def test_stopping_run_releases_waiting_retries() -> None:
     crawler.signals.send_catch_log(signal=run_stopping, reason="limit-hit/max_run_seconds")
     assert out and isinstance(out[0].value, IgnoreRequest)  # type: ignore[union-attr]
     assert clock.getDelayedCalls() == []
+
+
+def test_request_rate_is_a_delay_too() -> None:
+    crawler = get_crawler(Spider, {"ROBOTSTXT_OBEY": True})
+    mw = CrawlDelayMiddleware.from_crawler(crawler)
+    mw.robots_parsed(robotparser=ProtegoRobotParser(b"User-agent: *\nRequest-rate: 1/4\nCrawl-delay: 2\n", None), request=Request("http://example.test/robots.txt"))
+    assert mw.delays["example.test"] == 4
