@@ -141,3 +141,12 @@ def test_unicode_and_whitespace_are_normalised() -> None:
 
 def test_widget_lines_lists_what_leaked() -> None:
     assert widget_lines("Story.\nShare this:\nTwitter Facebook\nThe end.") == ["Share this:", "Twitter Facebook"]
+
+
+def test_cleaning_twice_changes_nothing(seed_text: str) -> None:
+    """The processing stage cleans texts the extractor already cleaned: a second pass is a no-op."""
+    corpus = Path(__file__).parent / "data" / "extraction" / "pages"
+    texts = [seed_text, *(p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt")))]
+    for text in texts:
+        once = clean_text(text)
+        assert clean_text(once) == once
