@@ -9,8 +9,9 @@ One pass per page:
 5. read the metadata (:mod:`pipelines.metadata`) from what is left, so no commenter or comment
    date is taken for the article's;
 6. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
-7. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers, and a
-   first line repeating the title.
+7. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers; drop a
+   first line repeating the headline and a byline line (both have fields of their own);
+8. decide whether it is an article at all (listing pages, too few words).
 
 :func:`extract_with_reason` never raises: a page that is not an article comes back as ``None`` with
 a short reason slug the crawler counts (see :data:`REASONS`).
@@ -52,7 +53,7 @@ REASONS = {
     "not-html": "binary data or text that is not HTML",
     "too-large": "larger than the configured maximum",
     "too-deep": "nesting deeper than the parser's limit (256): the tree would be cut",
-    "not-article": "a listing page (archive, tag, category, author, search)",
+    "not-article": "a listing (archive, tag, category, author, search, home or section page) or an about page",
     "no-main-text": "no main text found",
     "too-short": "fewer words than the minimum",
     "extractor-error": "the extractor failed (logged)",
@@ -68,7 +69,7 @@ _LATIN_CODE_PAGES = frozenset(
     {"cp1250", "cp1252", "windows-1250", "windows-1252", "iso8859-1", "iso-8859-1", "latin-1", "latin1",
      "iso8859-2", "iso-8859-2", "iso8859-15", "iso-8859-15", "cp1254", "iso8859-9", "cp850", "mac-roman"}
 )
-_BYLINE = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
+_BY_PREFIX = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _local = threading.local()
 
@@ -117,9 +118,9 @@ def _decode(data: bytes, limit: int) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
+    data = handle_compressed_file(data, limit)  # gzip/brotli/zstd bodies, bounded against bombs
     if b"\x00" in data[:_SNIFF]:
         raise NotAnArticle("not-html")
-    data = handle_compressed_file(data, limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -144,6 +145,8 @@ def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
         raise NotAnArticle("too-large")
     if isinstance(html, bytes):
         html = _decode(html, limit)
+        if len(html) > limit:
+            raise NotAnArticle("too-large")
     if not html.strip():
         raise NotAnArticle("empty")
     if _looks_binary(html) or "<" not in html[: 64 * 1024]:
@@ -186,7 +189,7 @@ def _without_header(text: str, title: str | None, authors: list[str]) -> str:
     text = strip_title(text, title)
     first, _, rest = text.partition("\n")
     line = normalise_line(first)
-    if len(first) < 120 and _BYLINE.match(first) and any(n and n in line for n in map(normalise_line, authors)):
+    if len(first) < 120 and _BY_PREFIX.match(first) and any(n and n in line for n in map(normalise_line, authors)):
         return strip_title(rest.lstrip("\n"), title)
     return text
 
@@ -247,6 +250,6 @@ def extract_with_reason(
         return ExtractionResult(None, "extractor-error")
 
 
-def extract(html: str, url: str | None = None) -> Article | None:
+def extract(html: str | bytes, url: str | None = None) -> Article | None:
     """The article in ``html``, or ``None`` for a page that is not an article."""
     return extract_with_reason(html, url).article

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import time
 
@@ -106,3 +107,13 @@ def test_extract_is_extract_with_reason_article() -> None:
     assert extract("") is None
     article = extract(ARTICLE, "https://example.org/budget")
     assert article is not None and article.url == "https://example.org/budget"
+
+
+def test_compressed_body_is_read() -> None:
+    article = _timed(gzip.compress(ARTICLE.encode("utf-8"))).article
+    assert article is not None and "new budget" in article.text
+
+
+def test_compression_bomb_stays_bounded() -> None:
+    bomb = gzip.compress(b"<html><body>" + b"<p>x</p>" * 1_500_000)  # 12 MB inflated, over the limit
+    assert _timed(bomb).article is None
