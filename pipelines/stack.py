@@ -437,11 +437,24 @@ def remove_local_sockets(ports: StackPorts) -> None:
                         path.unlink()
 
 
+def _load_prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Resolved once here: the child between fork and exec should not dlopen (loader locks).
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     """In the child before exec: ask Linux to SIGTERM it when the parent dies (PR_SET_PDEATHSIG)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def s3_answers(settings: S3Settings, timeout: float = 2.0) -> bool:
