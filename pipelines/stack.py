@@ -386,7 +386,7 @@ class SeaweedServer:
         for volume_id in sorted(ids):
             url = f"http://{self.host}:{self.ports.master}/dir/lookup?volumeId={volume_id}"
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:  # loopback master, no auth
+                with _DIRECT.open(url, timeout=2) as response:  # loopback master, no auth
                     if not json.loads(response.read()).get("locations"):
                         return False
             except (OSError, ValueError):
@@ -449,6 +449,7 @@ def _load_prctl() -> Any:
 # Resolved once here: the child between fork and exec should not dlopen (loader locks).
 _PRCTL = _load_prctl()
 _PR_SET_PDEATHSIG = 1
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an env proxy
 
 
 def _die_with_parent() -> None:

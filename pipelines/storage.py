@@ -10,6 +10,7 @@ wraps the latter for shared state files.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import boto3
 import botocore.exceptions
@@ -304,6 +305,8 @@ def make_client(settings: S3Settings) -> Any:
         max_pool_connections=32,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
+        # a local endpoint is never reached through an HTTP(S)_PROXY from the environment
+        proxies={} if is_loopback_url(settings.endpoint_url) else None,
     )
     return boto3.session.Session().client(
         "s3",
@@ -313,6 +316,19 @@ def make_client(settings: S3Settings) -> Any:
         region_name=settings.region,
         config=config,
     )
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """Whether ``url`` points at this machine (``localhost`` or a loopback address)."""
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Storage:

@@ -477,3 +477,14 @@ def test_a_broken_stack_state_file_is_reported(tmp_path: Path):
     (tmp_path / "stack.json").write_text("{not json")
     with pytest.raises(StorageError, match=r"cannot read the local stack state .*stack\.json.*stack up"):
         S3Settings.from_env({"NEWSARCHIVE_HOME": str(tmp_path)})
+
+
+def test_local_endpoints_bypass_environment_proxies(storage, monkeypatch):
+    """An HTTP_PROXY in the environment must not capture traffic to the local stack."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # discard port: would fail if used
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    fresh = Storage(storage.settings)
+    fresh.put_bytes("via/direct", b"1")
+    assert fresh.get_bytes("via/direct") == b"1"
