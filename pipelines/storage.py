@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -452,7 +453,7 @@ class Storage:
         if metadata:
             kwargs["Metadata"] = _check_metadata(metadata)
         if tags:
-            kwargs["Tagging"] = urlencode({str(k): str(v) for k, v in tags.items()})
+            kwargs["Tagging"] = urlencode(_check_tags(tags))
         if if_none_match:
             kwargs["IfNoneMatch"] = "*"
         if if_match is not None:
@@ -630,13 +631,36 @@ class Storage:
 _TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024, multipart_chunksize=16 * 1024 * 1024)
 
 
+MAX_TAGS = 10
+MAX_METADATA_BYTES = 2048
+_TAG_TEXT = re.compile(r"[\w\s+\-=.:/@]*")
+
+
 def _check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """AWS's rules for user metadata (SeaweedFS is laxer; we want dev to fail like production)."""
     checked: dict[str, str] = {}
     for name, value in metadata.items():
         name, value = str(name), str(value)
         if not (name.isascii() and value.isascii()):
             raise ValueError(f"S3 metadata must be ASCII (it travels as HTTP headers): {name}={value!r}; percent-encode it")
         checked[name] = value
+    size = sum(len(k) + len(v) for k, v in checked.items())
+    if size > MAX_METADATA_BYTES:
+        raise ValueError(f"S3 metadata is {size} bytes, over the {MAX_METADATA_BYTES}-byte limit; store it in the object instead")
+    return checked
+
+
+def _check_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """AWS's rules for object tags: at most 10; key 1-128 and value 0-256 characters of letters,
+    digits, spaces and ``+ - = . _ : / @``. SeaweedFS accepts more; production would not."""
+    checked = {str(k): str(v) for k, v in tags.items()}
+    if len(checked) > MAX_TAGS:
+        raise ValueError(f"S3 allows at most {MAX_TAGS} tags per object, got {len(checked)}; keep the rest in metadata or the object")
+    for key, value in checked.items():
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            raise ValueError(f"S3 tag {key[:40]!r}: key must be 1-128 and value at most 256 characters")
+        if not (_TAG_TEXT.fullmatch(key) and _TAG_TEXT.fullmatch(value)):
+            raise ValueError(f"S3 tag {key}={value!r}: only letters, digits, spaces and + - = . _ : / @ are allowed")
     return checked
 
 

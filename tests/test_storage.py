@@ -488,3 +488,29 @@ def test_local_endpoints_bypass_environment_proxies(storage, monkeypatch):
     fresh = Storage(storage.settings)
     fresh.put_bytes("via/direct", b"1")
     assert fresh.get_bytes("via/direct") == b"1"
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ({f"k{i}": "v" for i in range(11)}, "at most 10 tags"),
+        ({"topic": "x" * 257}, "at most 256"),
+        ({"k" * 129: "v"}, "1-128"),
+        ({"a&b": "c"}, "only letters"),
+    ],
+)
+def test_tags_follow_aws_rules_even_where_seaweedfs_is_laxer(storage, tags, message):
+    with pytest.raises(ValueError, match=message):
+        storage.put_bytes("a.json", b"{}", tags=tags)
+    assert not storage.exists("a.json")
+
+
+def test_unicode_tags_and_ten_of_them_are_fine(storage):
+    tags = {"lang": "日本語", "topic": "politics/eu", **{f"k{i}": "v" for i in range(8)}}
+    storage.put_bytes("a.json", b"{}", tags=tags)
+    assert storage.get_tags("a.json") == tags
+
+
+def test_metadata_over_2kb_is_refused(storage):
+    with pytest.raises(ValueError, match="2048-byte limit"):
+        storage.put_bytes("a.json", b"{}", metadata={"big": "x" * 2100})
