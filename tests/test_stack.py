@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -280,3 +281,42 @@ def test_test_buckets_are_dropped_after_each_test(s3_server):
 
     names = {b["Name"] for b in Storage(s3_server.settings()).client.list_buckets()["Buckets"]}
     assert not [name for name in names if name.startswith("test-stack-down-leaves-another-weed")]
+
+
+def test_concurrent_stack_up_starts_one_server(home: Path):
+    import threading
+
+    ports = StackPorts.free()
+    results: list = []
+    errors: list = []
+
+    def up() -> None:
+        try:
+            results.append(stack_up(home, ports=ports))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=up) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len({info.pid for info in results}) == 1
+    assert sorted(info.already_running for info in results) == [False, True]
+
+
+def test_stack_recovers_after_weed_is_killed(home: Path):
+    info = stack_up(home, ports=StackPorts.free())
+    Storage(info.settings).put_json("_state/acknowledged.json", {"n": 1})
+    os.kill(info.pid, signal.SIGKILL)
+    for _ in range(100):
+        if not _alive(info.pid):
+            break
+        time.sleep(0.05)
+    status = stack_status(home)
+    assert not status.running and "stale" in status.message
+
+    again = stack_up(home, ports=StackPorts.free())
+    assert not again.already_running and again.pid != info.pid
+    assert Storage(again.settings).get_json("_state/acknowledged.json") == {"n": 1}
