@@ -354,7 +354,8 @@ class Storage:
         if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, botocore.exceptions.ClientError):
             exc = exc.__context__
         if isinstance(exc, botocore.exceptions.ConnectionError | botocore.exceptions.HTTPClientError):
-            return EndpointUnreachable(f"cannot reach S3 endpoint {endpoint}: {exc} {_STACK_HINT}")
+            hint = _STACK_HINT if is_loopback_url(self.settings.endpoint_url) else f"(check the network and {ENDPOINT_ENV})"
+            return EndpointUnreachable(f"cannot reach S3 endpoint {endpoint}: {exc} {hint}")
         if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
             return AccessDenied(
                 f"no S3 credentials for {endpoint}: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
