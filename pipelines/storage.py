@@ -42,6 +42,7 @@ RETRY_MODE_ENV = "NEWSARCHIVE_S3_RETRY_MODE"
 RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_BUCKET = "newsarchive"
 DEFAULT_REGION = "us-east-1"
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 MAX_KEY_BYTES = 1024
 MAX_SEGMENT_BYTES = 255
 _STACK_HINT = "(is `newsarchive stack up` running?)"
@@ -446,9 +447,13 @@ class Storage:
             raise ValueError("put_bytes: use if_none_match or if_match, not both")
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"put_bytes: data must be bytes, not {type(data).__name__}")
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": bytes(data)}
-        if content_type:
-            kwargs["ContentType"] = content_type
+        # S3 stores default to different types (SeaweedFS: text/plain); say it ourselves.
+        kwargs: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "Body": bytes(data),
+            "ContentType": content_type or DEFAULT_CONTENT_TYPE,
+        }
         if content_encoding:
             kwargs["ContentEncoding"] = content_encoding
         if metadata:
@@ -481,15 +486,13 @@ class Storage:
     ) -> None:
         """Stream a local file to ``key`` (multipart above 64 MiB), e.g. a WARC file."""
         validate_key(key)
-        extra: dict[str, Any] = {}
-        if content_type:
-            extra["ContentType"] = content_type
+        extra: dict[str, Any] = {"ContentType": content_type or DEFAULT_CONTENT_TYPE}
         if content_encoding:
             extra["ContentEncoding"] = content_encoding
         if metadata:
             extra["Metadata"] = _check_metadata(metadata)
         try:
-            self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra or None, Config=_TRANSFER)
+            self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra, Config=_TRANSFER)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, S3UploadFailedError) as exc:
             raise self._error(exc, "upload", key) from exc
 

@@ -68,6 +68,14 @@ def test_json_round_trip_is_utf8_with_iso_dates(storage):
     assert "東京".encode() in obj.body  # stored readable, not \\u-escaped
 
 
+def test_content_type_defaults_to_binary_like_aws(storage, tmp_path: Path):
+    storage.put_bytes("raw/a.bin", b"\x00\x01")
+    assert storage.get("raw/a.bin").content_type == "application/octet-stream"  # SeaweedFS alone says text/plain
+    (tmp_path / "f").write_bytes(b"x")
+    storage.upload_file("raw/f.bin", tmp_path / "f")
+    assert storage.head("raw/f.bin").content_type == "application/octet-stream"
+
+
 def test_missing_objects(storage):
     with pytest.raises(ObjectNotFound, match="no such object"):
         storage.get("nope/missing.json")
