@@ -210,22 +210,7 @@ def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cle
     min_words = rules.min_words if rules is not None and rules.min_words is not None else DEFAULT_MIN_WORDS
     if count_words(text) < max(min_words, 1):
         raise NotAnArticle("too-short")
-    return Article(
-        url=url or meta.canonical_url or "",
-        canonical_url=meta.canonical_url,
-        title=meta.title,
-        authors=meta.authors,
-        published=meta.published,
-        modified=meta.modified,
-        text=text,
-        language=meta.language,
-        site_name=meta.site_name,
-        description=meta.description,
-        image=meta.image,
-        categories=meta.categories,
-        tags=meta.tags,
-        comments=comments,
-    )
+    return Article(url=url or meta.canonical_url or "", text=text, comments=comments, **meta.article_fields())
 
 
 def extract_with_reason(

@@ -93,6 +93,13 @@ _BYLINE_TAIL = re.compile(r"\s+(?:[—–|·•]|-\s|&mdash)|,\s+(?=\w+\s+\d)") 
 _BY = re.compile(r"^(?:by|par|von|por|بقلم|posted by|written by)\s*:?\s+", re.IGNORECASE)
 
 
+#: The metadata fields an ``Article`` takes as they are.
+ARTICLE_FIELDS = (
+    "title", "authors", "published", "modified", "canonical_url", "site_name", "language", "description",
+    "image", "categories", "tags",
+)
+
+
 @dataclass
 class PageMetadata:
     """Everything known about a page apart from its text."""
@@ -113,6 +120,10 @@ class PageMetadata:
     og_type: str | None = None
     dated_in_markup: bool = False
     title_stated: bool = False
+
+    def article_fields(self) -> dict[str, Any]:
+        """The fields that ``Article`` has under the same names (title, authors, dates, …)."""
+        return {name: getattr(self, name) for name in ARTICLE_FIELDS}
 
     def is_listing(self, text: str, tree: HtmlElement) -> bool:
         """The page is not one article: a listing (archive, tag, category, author, search), a
