@@ -235,10 +235,29 @@ class NewsSpider(scrapy.Spider):
             response.url, response.selector, self.source.article_patterns, min_words=self.min_words, raw=response.text
         )
         if verdict.is_article:
-            yield self._item(response, verdict.reason)
+            if self._copy_of_requested_article(response):
+                count(self.crawler.stats, "skipped-seen", "rel-canonical", url=response.url)
+            else:
+                yield self._item(response, verdict.reason)
         else:
             count(self.crawler.stats, "not-article", verdict.reason, url=response.url)
         yield from self._follow(response)
+
+    def _copy_of_requested_article(self, response: TextResponse) -> bool:
+        """True when the page names another URL of this source as its ``rel=canonical`` and that
+        URL is already fetched or queued in this run: the copy is not staged a second time.
+        Otherwise the declared URL is marked as requested, so it is not fetched again later."""
+        href = response.xpath("//link[@rel='canonical']/@href").get()
+        if not href:
+            return False
+        declared = response.urljoin(href.strip())
+        key = canonicalize_url(declared)
+        if key == canonicalize_url(response.url) or not self.rules.in_domain(declared):
+            return False
+        if key in self._requested:
+            return True
+        self._requested.add(key)
+        return False
 
     def _item(self, response: TextResponse, reason: str) -> dict[str, Any]:
         def header(name: bytes) -> str | None:

@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -237,10 +239,10 @@ def _article_html(title: str) -> bytes:
     ).encode()
 
 
-@pytest.fixture
-def odd_site():
-    """A tiny site whose sitemaps and feed are only reachable as ordinary links, some served with the
-    wrong content type, one gzipped (``.xml.gz``), one linked twice."""
+@contextmanager
+def serve_pages(make_pages: Any) -> Iterator[tuple[str, list[str]]]:
+    """Serve ``make_pages(base) -> {path: (content type, body)}`` on 127.0.0.1; yield the base URL
+    and the list of requested paths."""
     import http.server
     import threading
 
@@ -262,42 +264,58 @@ def odd_site():
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    pages.update(make_pages(base))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield base, requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _home(links: str) -> bytes:
+    return (
+        "<!doctype html><html><head><title>Odd Gazette</title></head><body><h1>Odd Gazette</h1>"
+        + "<p>News from a small town, published whenever something happens.</p>" * 8
+        + links + "</body></html>"
+    ).encode()
+
+
+def _odd_pages(base: str) -> dict[str, tuple[str, bytes]]:
     news = (
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
         'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
         f"<url><loc>{base}/a/2024/one.html</loc><news:news><news:publication_date>2024-05-01</news:publication_date></news:news></url>"
         f"<url><loc>{base}/a/2024/two.html</loc></url></urlset>"
     ).encode()
-    pages.update(
-        {
-            "/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /private/\n"),
-            "/": ("text/html", (
-                "<!doctype html><html><head><title>Odd Gazette</title></head><body><h1>Odd Gazette</h1>"
-                + "<p>News from a small town, published whenever something happens.</p>" * 8
-                + '<a href="/listing">all</a> <a href="/news.xml.gz">news</a> <a href="/updates">updates</a></body></html>'
-            ).encode()),
-            # a sitemap index served as a web page
-            "/listing": ("text/html; charset=utf-8", (
-                '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<sitemap><loc>{base}/news.xml.gz</loc></sitemap></sitemapindex>"
-            ).encode()),
-            "/news.xml.gz": ("application/gzip", gzip.compress(news)),
-            # an RSS feed served as plain text
-            "/updates": ("text/plain", (
-                f'<?xml version="1.0"?><rss version="2.0"><channel><title>u</title><item><link>{base}/a/2024/three.html</link></item>'
-                f"<item><link>{base}/private/four.html</link></item></channel></rss>"
-            ).encode()),
-            "/a/2024/one.html": ("text/html", _article_html("One")),
-            "/a/2024/two.html": ("text/html", _article_html("Two")),
-            "/a/2024/three.html": ("text/html", _article_html("Three")),
-            "/private/four.html": ("text/html", _article_html("Four")),
-        }
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield base, requests
-    server.shutdown()
-    server.server_close()
+    return {
+        "/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /private/\n"),
+        "/": ("text/html", _home('<a href="/listing">all</a> <a href="/news.xml.gz">news</a> <a href="/updates">updates</a>')),
+        # a sitemap index served as a web page
+        "/listing": ("text/html; charset=utf-8", (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/news.xml.gz</loc></sitemap></sitemapindex>"
+        ).encode()),
+        "/news.xml.gz": ("application/gzip", gzip.compress(news)),
+        # an RSS feed served as plain text
+        "/updates": ("text/plain", (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>u</title><item><link>{base}/a/2024/three.html</link></item>'
+            f"<item><link>{base}/private/four.html</link></item></channel></rss>"
+        ).encode()),
+        "/a/2024/one.html": ("text/html", _article_html("One")),
+        "/a/2024/two.html": ("text/html", _article_html("Two")),
+        "/a/2024/three.html": ("text/html", _article_html("Three")),
+        "/private/four.html": ("text/html", _article_html("Four")),
+    }
+
+
+@pytest.fixture
+def odd_site() -> Iterator[tuple[str, list[str]]]:
+    """A tiny site whose sitemaps and feed are only reachable as ordinary links, some served with the
+    wrong content type, one gzipped (``.xml.gz``), one linked twice."""
+    with serve_pages(_odd_pages) as served:
+        yield served
 
 
 def test_sitemaps_and_feeds_are_found_by_content_however_they_are_reached(
@@ -318,3 +336,44 @@ def test_sitemaps_and_feeds_are_found_by_content_however_they_are_reached(
     assert "/private/four.html" not in requests
     assert outcomes["fetched/sitemap"] == 2 and outcomes["fetched/feed"] == 1
     assert outcomes["robots-denied"] == 1 and outcomes["extracted"] == 3
+
+
+def _canonical_copies(base: str) -> dict[str, tuple[str, bytes]]:
+    def copy_of(path: str, title: str) -> bytes:
+        return _article_html(title).replace(b"<head>", f'<head><link rel="canonical" href="{base}{path}">'.encode(), 1)
+
+    return {
+        "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
+        # the print and syndication copies are linked first, so they are met before the original
+        "/": ("text/html", _home(
+            '<a href="/print/one.html">print</a> <a href="/partner/one.html">partner</a> <a href="/a/2024/one.html">one</a>'
+            ' <a href="/a/2024/two.html">two</a>'
+        )),
+        "/print/one.html": ("text/html", copy_of("/a/2024/one.html", "One")),
+        "/partner/one.html": ("text/html", copy_of("/a/2024/one.html", "One")),
+        "/a/2024/one.html": ("text/html", copy_of("/a/2024/one.html", "One")),
+        "/a/2024/two.html": ("text/html", _article_html("Two")),
+    }
+
+
+def test_a_page_whose_rel_canonical_is_already_fetched_is_not_staged_again(
+    tmp_path: Path, s3_settings: Any, storage: Storage
+) -> None:
+    with serve_pages(_canonical_copies) as (base, requests):
+        sources_file = tmp_path / "sources.yaml"
+        sources_file.write_text(
+            f"sources:\n  - id: copies\n    start_urls: ['{base}/']\n"
+            "    politeness: {download_delay: 0, concurrency: 1}\n    limits: {max_depth: 1}\n",
+            encoding="utf-8",
+        )
+        proc = crawl(sources_file, run_id(8), s3_settings.to_env(), "copies")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outcomes = last_json(proc)["sources"]["copies"]["outcomes"]
+    records = staged_records(storage, run_id(8), "copies")
+    # one record per article, whichever copy was met first, all under the declared canonical URL
+    assert sorted(r.canonical_url for r in records) == [f"{base}/a/2024/one.html", f"{base}/a/2024/two.html"]
+    assert outcomes["extracted"] == 2
+    fetched_copies = sum(requests.count(p) for p in ("/print/one.html", "/partner/one.html", "/a/2024/one.html"))
+    assert fetched_copies >= 2  # both copies are linked before the original: at least one is met first
+    assert outcomes["skipped-seen/rel-canonical"] == fetched_copies - 1
+    assert requests.count("/a/2024/one.html") <= 1
