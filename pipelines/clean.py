@@ -23,7 +23,6 @@ LOGGER = logging.getLogger(__name__)
 # word joiner, bidi marks left by copy-paste); ZWJ/ZWNJ are kept because scripts need them.
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_HSPACE = re.compile(r"[^\S\n]+")  # any whitespace but the newline (incl. NBSP, thin spaces, tabs)
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
 # A comment section starts here: everything after such a heading is reader comments and their form
@@ -66,8 +65,8 @@ def normalise_text(text: str) -> str:
     Paragraphs stay one per line; runs of blank lines become one blank line.
     """
     text = unicodedata.normalize("NFC", _NEWLINES.sub("\n", text))
-    text = _CONTROL.sub("", _INVISIBLE.sub("", text.replace("\t", " ")))
-    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    lines = [" ".join(line.split()) for line in text.split("\n")]  # str.split: any Unicode space
     return _join_lines(lines)
 
 
@@ -125,7 +124,7 @@ def _strip_trailers(lines: list[str], line_re: re.Pattern[str], tail_re: re.Patt
 def strip_title(text: str, title: str | None) -> str:
     """``text`` without its first line when that line is the ``title`` (punctuation and case aside)."""
     first, _, rest = text.partition("\n")
-    if title and normalise_line(first) == normalise_line(title):
+    if title and len(first) < 2 * len(title) + 20 and normalise_line(first) == normalise_line(title):
         return rest.lstrip("\n")
     return text
 

@@ -188,9 +188,10 @@ def _without_header(text: str, title: str | None, authors: list[str]) -> str:
     """
     text = strip_title(text, title)
     first, _, rest = text.partition("\n")
-    line = normalise_line(first)
-    if len(first) < 120 and _BY_PREFIX.match(first) and any(n and n in line for n in map(normalise_line, authors)):
-        return strip_title(rest.lstrip("\n"), title)
+    if len(first) < 120 and _BY_PREFIX.match(first):
+        line = normalise_line(first)
+        if any(n and n in line for n in map(normalise_line, authors)):
+            return strip_title(rest.lstrip("\n"), title)
     return text
 
 

@@ -83,12 +83,7 @@ _PUBLISHED_CLASSES = frozenset({"published", "entry-date", "post-date", "publish
 _MODIFIED_CLASSES = frozenset({"updated", "modified", "dt-updated"})
 # A byline in the page: microdata, rel=author, or a byline/author class outside comment markup
 # (trafilatura's own byline search deep-copies the tree and costs more than the extraction).
-_BYLINE = XPath(
-    """//*[self::a or self::span or self::div or self::p or self::address or self::cite or self::strong]
-    [@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author")]
-    [not(contains(@class, "comment") or ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]
-    [not(ancestor::*[contains(@class, "author-bio") or contains(@class, "about-author")])]"""
-)
+_BYLINE_TAGS = ("a", "span", "div", "p", "address", "cite", "strong")
 _BYLINE_TAIL = re.compile(r"\s+(?:[—–|·•]|-\s|&mdash)|,\s+(?=\w+\s+\d)")  # "NAME — date", "NAME, Jan 5"
 _BY = re.compile(r"^(?:by|par|von|por|بقلم|posted by|written by)\s*:?\s+", re.IGNORECASE)
 
@@ -320,8 +315,25 @@ def _authors(tree: HtmlElement, article: dict[str, Any], fields: dict[str, list[
     return _unique(authors)
 
 
+def _byline_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements marked as a byline or author (rel, itemprop, class), outside comments and author bios."""
+    for element in tree.iter(*_BYLINE_TAGS):
+        classes = element.get("class") or ""
+        marked = "byline" in classes or "author" in classes
+        if not (marked or element.get("rel") == "author" or element.get("itemprop") == "author"):
+            continue
+        if "comment" in classes or any(_in_comment_or_bio(a) for a in element.iterancestors()):
+            continue
+        yield element
+
+
+def _in_comment_or_bio(element: HtmlElement) -> bool:
+    classes = element.get("class") or ""
+    return "comment" in classes or "comment" in (element.get("id") or "") or "author-bio" in classes or "about-author" in classes
+
+
 def _byline(tree: HtmlElement) -> str | None:
-    for element in _BYLINE(tree):
+    for element in _byline_elements(tree):
         name = element.find('.//*[@itemprop="name"]')
         text = " ".join((name if name is not None else element).text_content().split())
         text = _BYLINE_TAIL.split(_BY.sub("", text))[0]

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from lxml.etree import XPath
+from lxml.etree import Element
 from lxml.html import HtmlElement
 
 # --- DOM markers -----------------------------------------------------------------------------------
@@ -113,32 +113,39 @@ WIDGET_CLASS_PREFIXES: tuple[str, ...] = (
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 _IDS = frozenset(WIDGET_IDS)
 _CLASSES = frozenset(WIDGET_CLASSES)
-# One XPath (evaluated in C) narrows the walk to elements that can match; the token tests run in
-# Python, which is five times faster here than EXSLT regular expressions or XPath string tests.
-_CANDIDATES = XPath("//*[@id or @class or @data-members-form or @data-disqus-identifier]|//form[@action]")
+_CLASS_PREFIX = re.compile("(?:^|\\s)(?:" + "|".join(map(re.escape, WIDGET_CLASS_PREFIXES)) + ")")
 _COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _is_widget_class(classes: str) -> bool:
+    # cached: a page repeats the same class strings hundreds of times
+    return not _CLASSES.isdisjoint(classes.split()) or _CLASS_PREFIX.search(classes) is not None
 
 
 def is_widget_element(element: HtmlElement) -> bool:
     """True when ``element`` is a widget container by its id, class, form action or data attributes."""
-    if element.tag in _PROTECTED_TAGS:
+    names = element.keys()
+    if not names or element.tag in _PROTECTED_TAGS:
         return False
-    ident = element.get("id")
-    if ident and (ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES)):
-        return True
-    classes = element.get("class")
-    if classes:
-        tokens = classes.split()
-        if not _CLASSES.isdisjoint(tokens) or any(t.startswith(WIDGET_CLASS_PREFIXES) for t in tokens):
+    if "id" in names:
+        ident = element.get("id")
+        if ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES):
             return True
-    if element.tag == "form" and _COMMENT_FORM_ACTION.search(element.get("action") or ""):
+    if "class" in names and _is_widget_class(element.get("class")):
         return True
-    return "data-members-form" in element.attrib or "data-disqus-identifier" in element.attrib
+    if "action" in names and element.tag == "form" and _COMMENT_FORM_ACTION.search(element.get("action")):
+        return True
+    return "data-members-form" in names or "data-disqus-identifier" in names
 
 
 def find_widgets(tree: HtmlElement) -> list[HtmlElement]:
-    """Every widget container in ``tree``, in document order (outer ones before what they contain)."""
-    return [element for element in _CANDIDATES(tree) if is_widget_element(element)]
+    """Every widget container in ``tree``, in document order (outer ones before what they contain).
+
+    A plain walk with attribute tests in Python: on real pages it is several times faster than
+    any XPath selecting the same elements (EXSLT regular expressions, string tests, or unions).
+    """
+    return [element for element in tree.iter(Element) if is_widget_element(element)]
 
 
 # --- widget phrases --------------------------------------------------------------------------------
