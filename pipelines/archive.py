@@ -137,9 +137,10 @@ class Archiver:
     def _archive_article(self, record: Article) -> str:
         ptr_key = pointer_key(str(record.id))
         try:
-            pointer = self.storage.get_json(ptr_key)
+            stored_pointer = self.storage.get(ptr_key)
         except ObjectNotFound:
-            pointer = None
+            stored_pointer = None
+        pointer = stored_pointer.json() if stored_pointer is not None else None
         if pointer is not None and pointer.get("content_hash") == record.content_hash:
             return "unchanged"
         if pointer is not None and int(pointer.get("revision", 1)) > record.revision:
@@ -154,10 +155,13 @@ class Archiver:
             outcome = "written"
         else:
             outcome = self._supersede(record, pointer, key)
-        self.storage.update_json(
-            ptr_key,
-            lambda _old: {"key": key, "content_hash": record.content_hash, "revision": record.revision, "source": record.source},
-        )
+        # Conditional on the pointer read above: a concurrent writer of the same article makes this
+        # record fail (counted; a re-run settles it) instead of silently losing a revision.
+        new_pointer = {"key": key, "content_hash": record.content_hash, "revision": record.revision, "source": record.source}
+        if stored_pointer is None:
+            self.storage.put_json(ptr_key, new_pointer, if_none_match=True)
+        else:
+            self.storage.put_json(ptr_key, new_pointer, if_match=stored_pointer.etag)
         return outcome
 
     def _supersede(self, record: Article, pointer: dict, key: str) -> str:
