@@ -419,6 +419,19 @@ class DedupState:
         """
         from pipelines.storage import ObjectNotFound
 
+        for attempt in range(3):
+            try:
+                return cls._load_once(storage, config, cache_dir)
+            except ObjectNotFound:  # a segment vanished: a compaction swapped the manifest under us
+                if attempt == 2:
+                    raise
+                log.info("dedup state changed while loading (compaction?); loading again")
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _load_once(cls, storage: Any, config: DedupConfig | None, cache_dir: Path | None) -> DedupState:
+        from pipelines.storage import ObjectNotFound
+
         state = cls(config or DedupConfig())
         try:
             manifest = storage.get_json(MANIFEST_KEY)
