@@ -20,6 +20,8 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
+from pipelines.home import newsarchive_home
+
 log = logging.getLogger("newsarchive")
 
 EXIT_USAGE = 2
@@ -37,10 +39,6 @@ class CliError(Exception):
 def new_run_id() -> str:
     """A sortable, unique crawl run id: ``YYYYMMDDTHHMMSSZ-<6 hex>``."""
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(3)
-
-
-def _home() -> Path:
-    return Path(os.environ.get("NEWSARCHIVE_HOME", ".newsarchive")).resolve()
 
 
 def _storage() -> Any:
@@ -70,13 +68,13 @@ def cmd_stack(args: argparse.Namespace) -> int:
     from pipelines import stack
 
     if args.action == "up":
-        info = stack.stack_up(_home())
+        info = stack.stack_up(newsarchive_home())
         print(stack.describe(info))
     elif args.action == "down":
-        stopped = stack.stack_down(_home())
+        stopped = stack.stack_down(newsarchive_home())
         print("stopped" if stopped else "not running (nothing of ours to stop)")
     else:
-        print(stack.describe(stack.stack_status(_home())))
+        print(stack.describe(stack.stack_status(newsarchive_home())))
     return 0
 
 
@@ -182,7 +180,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from infra.demo_site import DemoSite
     from pipelines import stack
 
-    home = _home()
+    home = newsarchive_home()
     info = stack.stack_up(home)
     print(stack.describe(info))
     site = DemoSite(ports=None)
