@@ -77,6 +77,8 @@ _AUTHOR_KEYS = ("author", "parsely-author", "sailthru.author", "dc.creator", "ar
 _CATEGORY_LINKS = XPath('//article//a[contains(@href, "/category/") or contains(@href, "/categories/")]')
 _TITLE_PARTS = re.compile(r"\s+[|–—:·•-]\s+|\s*::\s*")  # "Headline | Site", "Site - Headline"
 _TEASERS = XPath("//h2[.//a]|//h3[.//a]|//h4[.//a]|//a[h2 or h3 or h4]")
+_JSON_LD = XPath('//script[@type="application/ld+json"]')
+_REL_LINKS = XPath("//a[@rel]")
 _CANONICAL = XPath('//link[@rel="canonical"]/@href')
 _DATE_ITEMPROPS = XPath('//*[starts-with(@itemprop, "date")]')
 _PUBLISHED_CLASSES = frozenset({"published", "entry-date", "post-date", "publish-date", "dt-published"})
@@ -165,7 +167,7 @@ def parse_datetime(value: str | None) -> datetime | None:
 
 def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Every JSON-LD object on the page, ``@graph`` members included."""
-    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+    for script in _JSON_LD(tree):
         try:
             data = json.loads(script.text or "")
         except (ValueError, RecursionError):
@@ -238,14 +240,17 @@ def _first_date(candidates: list[str], fields: dict[str, list[str]], keys: tuple
     return None
 
 
-def _rel_links(tree: HtmlElement, rel: str) -> list[str]:
-    """Texts of links whose ``rel`` has the token ``rel`` (WordPress ``rel="category tag"`` counts as category)."""
-    out = []
-    for link in tree.iterfind(".//a[@rel]"):
+def _rel_links(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """Texts of the ``rel="category"`` and the ``rel="tag"`` links (WordPress marks its category
+    links ``rel="category tag"``: they count as categories only)."""
+    categories, tags = [], []
+    for link in _REL_LINKS(tree):
         tokens = link.get("rel", "").lower().split()
-        if rel in tokens and (rel != "tag" or "category" not in tokens):
-            out.append(link.text_content())
-    return out
+        if "category" in tokens:
+            categories.append(link.text_content())
+        elif "tag" in tokens:
+            tags.append(link.text_content())
+    return categories, tags
 
 
 def _language(tree: HtmlElement, fields: dict[str, list[str]]) -> str | None:
@@ -378,16 +383,17 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     ]
     image = _absolute(doc.image or next(iter(_strings(article.get("image"), "url")), None), url)
 
+    category_links, tag_links = _rel_links(tree)
     categories = _unique(
         [
-            *_rel_links(tree, "category"),
+            *category_links,
             *_strings(article.get("articleSection")),
             *fields.get("article:section", []),
         ]
     ) or _unique(_split_all(doc.categories or []) or [a.text_content() for a in _CATEGORY_LINKS(tree)])
     tags = _unique(
         [
-            *_rel_links(tree, "tag"),
+            *tag_links,
             *_split_all(fields.get("article:tag", [])),
             *_split_all(_strings(article.get("keywords"))),
         ]
