@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 from pipelines.config import Cleaning
-from pipelines.widgets import is_widget_line, normalise_line
+from pipelines.widgets import MAX_WIDGET_LINE, is_widget_line, normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
@@ -25,15 +25,15 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u206
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
-# A comment section starts here: everything after such a heading is reader comments and their form
-# (only used in the second half of a text, so an article that quotes the phrase early is safe).
+# A comment section starts at a widget line opening like one of these: everything after it is reader
+# comments and their form. Only in the second half of a text, and only on a line that is a widget
+# line as a whole (so "2 responses to the survey came from farmers." is a sentence, not a heading).
 _COMMENT_SECTION = re.compile(
-    r"(?:leave a (?:reply|comment|response)|post a comment|add a comment|\d+ (?:comments?|responses?|thoughts?)"
-    r"|(?:one|no) (?:comments?|responses?|thoughts?)(?: on .+)?|\d+ thoughts? on .+|\d+ responses? to .+"
-    r"|laisser (?:un commentaire|une réponse)|\d+ (?:commentaires?|réflexions?)(?: sur .+)?"
-    r"|(?:hinterlasse|schreibe) einen kommentar|\d+ (?:kommentare?|gedanken)(?: zu .+)?"
-    r"|deja (?:una respuesta|un comentario)|\d+ (?:comentarios?|respuestas?)(?: (?:a|en) .+)?"
-    r"|(?:اترك|أضف) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?(?: على .+)?)"
+    r"leave a (?:reply|comment|response)|post a comment|add a comment|(?:\d+|one|no) (?:comments?|responses?|thoughts?|replies)"
+    r"|laisser (?:un commentaire|une réponse)|\d+ (?:commentaires?|réflexions?|réponses?)"
+    r"|(?:hinterlasse|schreibe) einen kommentar|\d+ (?:kommentare?|gedanken|antworten)"
+    r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)"
+    r"|(?:اترك|أضف) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?"
 )
 
 # Sign-off trailers of wire agencies and news sites, matched on the last lines only.
@@ -96,7 +96,7 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
     total = sum(len(line) for line in lines)
     seen = 0
     for index, line in enumerate(lines):
-        if seen > total / 2 and len(line) < 200 and _COMMENT_SECTION.fullmatch(normalise_line(line)):
+        if seen > total / 2 and len(line) <= MAX_WIDGET_LINE and _COMMENT_SECTION.match(normalise_line(line)) and is_widget_line(line):
             LOGGER.debug("comment section cut at line %d: %r", index, line)
             return lines[:index]
         seen += len(line)

@@ -102,6 +102,12 @@ def test_comment_section_after_the_story_is_cut() -> None:
     assert clean_text(f"{story}\n{comments}") == story
 
 
+def test_sentence_opening_like_a_comment_heading_cuts_nothing() -> None:
+    story = [f"Paragraph {i} of the story about the consultation on the new bypass." for i in range(6)]
+    story += ["2 responses to the consultation came from farmers, the council said.", "The last paragraph."]
+    assert clean_text("\n".join(story)) == "\n".join(story)
+
+
 def test_comment_heading_early_in_a_text_cuts_nothing() -> None:
     text = "Leave a Reply\n" + "\n".join(f"Paragraph {i} of a story about a theatre play." for i in range(5))
     assert clean_text(text).split("\n")[0] == "Paragraph 0 of a story about a theatre play."
