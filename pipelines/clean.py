@@ -96,7 +96,8 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
     total = sum(len(line) for line in lines)
     seen = 0
     for index, line in enumerate(lines):
-        if seen > total / 2 and len(line) <= MAX_WIDGET_LINE and _COMMENT_SECTION.match(normalise_line(line)) and is_widget_line(line):
+        heading = len(line) <= MAX_WIDGET_LINE and _COMMENT_SECTION.match(normalise_line(line))
+        if seen > total / 2 and heading and is_widget_line(line):
             LOGGER.debug("comment section cut at line %d: %r", index, line)
             return lines[:index]
         seen += len(line)

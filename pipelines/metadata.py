@@ -334,7 +334,8 @@ def _byline_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
 
 def _in_comment_or_bio(element: HtmlElement) -> bool:
     classes = element.get("class") or ""
-    return "comment" in classes or "comment" in (element.get("id") or "") or "author-bio" in classes or "about-author" in classes
+    in_comment = "comment" in classes or "comment" in (element.get("id") or "")
+    return in_comment or "author-bio" in classes or "about-author" in classes
 
 
 def _byline(tree: HtmlElement) -> str | None:

@@ -27,8 +27,9 @@ def _class_test(*names: str) -> str:
 
 
 # The element holding one comment's text.
+_TEXT_CLASSES = ("comment-content", "comment-text", "comment_text", "comment-entry", "wpd-comment-text", "dsq-comment-message")
 _CONTENT = XPath(
-    f".//*[{_class_test('comment-content', 'comment-text', 'comment_text', 'comment-entry', 'wpd-comment-text', 'dsq-comment-message')}]"
+    f".//*[{_class_test(*_TEXT_CLASSES)}]"
     f"|.//*[{_class_test('comment-body')}][not(.//*[{_class_test('comment-content', 'comment-text')}])]"
     '|.//*[contains(@itemtype, "schema.org/Comment")]//*[@itemprop="text"]'
 )
