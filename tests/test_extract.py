@@ -199,3 +199,17 @@ def test_demo_wrong_charset_page_keeps_its_accents(demo_site, demo_articles) -> 
     bad = {kind: url for url, kind in demo_site.expected["citynews"]["bad_pages"].items()}
     article = demo_articles[bad["wrong-charset"]][1]
     assert "crème brûlée" in article.title and "crème brûlée" in article.text
+
+
+def test_a_date_or_author_only_mentioned_in_the_text_is_not_taken() -> None:
+    """No guess: a date in a sentence is not the publication date, a name in a sentence not the author."""
+    paragraphs = "".join(
+        f"<p>On January {day}, 2020, the committee written by hand by Maria Lopez met again to discuss"
+        f" the harbour plan and its costs for the city.</p>"
+        for day in range(5, 11)
+    )
+    html = f"<html><head><title>Harbour plan</title></head><body><article>{paragraphs}</article></body></html>"
+    article = extract(html, "https://example.org/news/harbour-plan")
+    assert article is not None
+    assert article.published is None and article.modified is None
+    assert article.authors == []
