@@ -207,9 +207,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """Extract the article from an HTML file (or stdin) and print it as JSON."""
     from pipelines.extract import extract_with_reason
 
+    # raw bytes: the extractor finds the charset itself (BOM, meta, content), as for crawled pages
     data = sys.stdin.buffer.read() if args.file == "-" else _read_file(args.file)
-    html = data.decode("utf-8", errors="replace")
-    result = extract_with_reason(html, args.url, keep_comments=args.comments)
+    result = extract_with_reason(data, args.url, keep_comments=args.comments)
     if result.article is None:
         raise CliError(f"{args.file}: not an article ({result.reason})")
     print(json.dumps(result.article.to_json_dict(), ensure_ascii=False, indent=2))
@@ -355,23 +355,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from pipelines.config import SourcesError
-
-    known: tuple[type[BaseException], ...] = (SourcesError,)
-    try:
-        from pipelines.storage import StorageError
-
-        known += (StorageError,)
-    except ImportError:  # storage not importable: its verbs fail below with their own message
-        pass
     try:
         return args.func(args)
     except CliError as exc:
         print(f"newsarchive {args.verb}: {exc}", file=sys.stderr)
         return exc.code
-    except known as exc:
+    except Exception as exc:
+        # Our own exceptions carry a message written for the user; anything else is a bug and
+        # keeps its traceback.
+        if not type(exc).__module__.startswith("pipelines."):
+            raise
         print(f"newsarchive {args.verb}: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, SourcesError) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
     except KeyboardInterrupt:
         print(f"newsarchive {args.verb}: interrupted", file=sys.stderr)
         return 130

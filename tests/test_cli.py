@@ -1,0 +1,98 @@
+"""The command line as a user runs it: the installed ``newsarchive`` script, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SEED = "000_183f575d9282628d.txt"
+
+
+def newsarchive(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    exe = shutil.which("newsarchive", path=str(Path(sys.executable).parent))
+    cmd = [exe] if exe else [sys.executable, "-m", "pipelines.cli"]
+    full_env = {**os.environ, **env} if env else None
+    return subprocess.run([*cmd, *args], input=stdin, capture_output=True, env=full_env, timeout=120, check=False)
+
+
+def test_clean_gives_the_seed_article_without_form_or_sign_off(shared_dir: Path) -> None:
+    seed = (shared_dir / "seeds" / SEED).read_text(encoding="utf-8")
+    proc = newsarchive("clean", stdin=seed.encode())
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines[0] == "The American army resumes its joint operations with Iraq"
+    assert len(lines) == 8  # the title and the seven article paragraphs
+    assert lines[-1].endswith("military operations in the Middle East.")
+    for junk in ("Leave a Reply", "Fill in your details", "You are commenting", "Log Out", "Connecting to", "Finished 2"):
+        assert junk not in out
+
+
+def test_extract_prints_json_and_reads_the_charset_from_the_page(tmp_path: Path) -> None:
+    body = " ".join(["Le café de la gare a rouvert ses portes après des mois de travaux."] * 12)
+    page = (
+        '<html><head><meta charset="windows-1252"><title>Réouverture du café</title>'
+        '<meta property="og:type" content="article"></head><body><article><h1>Réouverture du café</h1>'
+        f"<p>{body}</p><p>{body}</p></article></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode("cp1252"))
+    proc = newsarchive("extract", str(path), "--url", "https://example.org/2024/05/cafe")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["title"] == "Réouverture du café"
+    assert "Le café de la gare" in doc["text"] and "\ufffd" not in doc["text"]
+    assert doc["url"] == "https://example.org/2024/05/cafe"
+
+
+def test_extract_of_a_non_article_is_one_line_and_non_zero(tmp_path: Path) -> None:
+    path = tmp_path / "empty.html"
+    path.write_bytes(b"")
+    proc = newsarchive("extract", str(path))
+    assert proc.returncode == 1
+    err = proc.stderr.decode().strip()
+    assert err.count("\n") == 0 and "not an article" in err and str(path) in err
+
+
+@pytest.mark.parametrize("args", [["extract", "/nonexistent/page.html"], ["crawl", "x"]])
+def test_usage_errors_exit_2_with_one_line(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSARCHIVE_SOURCES", raising=False)
+    proc = newsarchive(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().count("\n") == 0
+
+
+def test_process_without_a_staged_run_says_so_in_one_line(s3_settings: object) -> None:
+    proc = newsarchive("process", env=s3_settings.to_env())  # type: ignore[attr-defined]
+    assert proc.returncode == 1
+    err = proc.stderr.decode().strip().splitlines()
+    assert err and err[-1].startswith("newsarchive process: ") and "Traceback" not in proc.stderr.decode()
+
+
+def test_storage_errors_are_one_line(tmp_path: Path) -> None:
+    # a closed port on this machine: nothing listens, no packet leaves 127.0.0.1
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "NEWSARCHIVE_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "NEWSARCHIVE_S3_MAX_ATTEMPTS": "1",
+        "NEWSARCHIVE_HOME": str(tmp_path),
+    }
+    proc = newsarchive("ls", env=env)
+    assert proc.returncode == 1
+    err = proc.stderr.decode().strip().splitlines()
+    assert err[-1].startswith("newsarchive ls: ") and f"127.0.0.1:{port}" in err[-1]
+    assert "Traceback" not in proc.stderr.decode()
