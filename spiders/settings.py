@@ -45,6 +45,10 @@ CLOSESPIDER_TIMEOUT = 0
 
 # --- runtime ------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+# The run summary (one log line per source, summary.json in the bucket, the JSON line on stdout)
+# replaces Scrapy's closing stats dump, which would print every listed page. `-s STATS_DUMP=True`
+# brings it back for debugging.
+STATS_DUMP = False
 TELNETCONSOLE_ENABLED = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
