@@ -177,14 +177,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the embedded default: local S3 + demo site, crawled and processed."""
-    from infra.demo_site import DemoSite
+    from infra.demo_site import DEFAULT_PORT_BASE, DemoSite, port_plan
     from pipelines import stack
 
     home = newsarchive_home()
     info = stack.stack_up(home)
     print(stack.describe(info))
-    site = DemoSite(ports=None)
-    site.start()
+    base = int(os.environ.get("NEWSARCHIVE_DEMO_PORT_BASE", DEFAULT_PORT_BASE))
+    try:
+        site = DemoSite(ports=port_plan(base)).start()
+    except OSError as exc:
+        log.warning(
+            "demo ports from %d are busy (%s): serving on free ports instead; this run's URLs are new to "
+            "the archive (set NEWSARCHIVE_DEMO_PORT_BASE to keep them stable)", base, exc
+        )
+        site = DemoSite(ports=None).start()
     try:
         # The trap site is written disabled: it exists to test the crawler's limits, not to archive.
         sources_file = site.write_sources(home / "demo-sources.yaml")

@@ -4,6 +4,6 @@
 ...     site.sites["wpcom"]              # 'http://127.0.0.1:41234'
 """
 
-from .server import DemoSite, RequestRecord
+from .server import DEFAULT_PORT_BASE, DemoSite, RequestRecord, port_plan
 
-__all__ = ["DemoSite", "RequestRecord"]
+__all__ = ["DEFAULT_PORT_BASE", "DemoSite", "RequestRecord", "port_plan"]

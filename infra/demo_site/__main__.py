@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 
-from .server import DemoSite, site_classes
+from .server import DEFAULT_PORT_BASE, DemoSite, port_plan
 
 log = logging.getLogger("infra.demo_site")
 
@@ -16,13 +16,15 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, serve until interrupted, return an exit status."""
     parser = argparse.ArgumentParser(prog="python -m infra.demo_site", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    parser.add_argument("--port-base", type=int, default=8780, help="first port; 0 for ephemeral ports (default 8780)")
+    parser.add_argument(
+        "--port-base", type=int, default=DEFAULT_PORT_BASE, help=f"first port; 0 for ephemeral ports (default {DEFAULT_PORT_BASE})"
+    )
     parser.add_argument("--write-sources", metavar="FILE", help="write a sources.yaml for the running sites")
     parser.add_argument("--traps", action="store_true", help="enable the traps source in the written sources.yaml")
     parser.add_argument("--slow-seconds", type=float, default=2.0, help="duration of the citynews slow page")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    ports = {name: (args.port_base + i if args.port_base else 0) for i, name in enumerate(site_classes())}
+    ports = port_plan(args.port_base)
     try:
         site = DemoSite(args.host, ports, slow_seconds=args.slow_seconds).start()
     except (OSError, ValueError) as exc:

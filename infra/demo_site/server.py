@@ -203,6 +203,16 @@ class _SiteServer(ThreadingHTTPServer):
             return self._accepted.pop(id(sock), None)
 
 
+#: The demo's fixed first port (site i on DEFAULT_PORT_BASE + i): stable URLs across runs, so a
+#: second ``newsarchive demo`` is an incremental crawl of the same sites, not a crawl of new ones.
+DEFAULT_PORT_BASE = 8780
+
+
+def port_plan(base: int) -> dict[str, int]:
+    """Site name -> port: site i on ``base + i`` (every port 0, i.e. ephemeral, when ``base`` is 0)."""
+    return {name: (base + i if base else 0) for i, name in enumerate(site_classes())}
+
+
 def site_classes() -> dict[str, type[Site]]:
     """Site name -> class, in port order."""
     from .citynews import CityNews
