@@ -89,10 +89,7 @@ class CityNews(Site):
             else:
                 # The undated story still gets a Last-Modified header (every page has validators).
                 pages[path] = html_response(html, story.modified or latest)
-        for story in content.PRIVATE:
-            path = "/private" + story_path(story)
-            pages[path] = html_response(self._story_page(story, path), story.modified)
-            truth.disallowed.append(self.url(path))
+        self.add_private(pages, content.PRIVATE, story_path, self._story_page)
         truth.bad_pages.update(
             {self.url(SERVER_ERROR_PATH): "500", self.url(SLOW_PATH): "slow", self.url(HUGE_PATH): "huge", self.url(GONE_PATH): "404"}
         )
@@ -111,9 +108,7 @@ class CityNews(Site):
             listing[staff_path(name)] = self._listing(name, [s for s in posts if name in s.authors], staff=name)
         listing["/about/"] = self._page("About the Courier", "The Harbor City Courier has reported on the city and its port since 1921. It is owned by a non-profit trust and edited independently.")
         listing["/contact/"] = self._page("Contact us", "Newsroom switchboard: 555-0142. Letters to the editor: letters@courier.example.")
-        for path, body in listing.items():
-            pages[path] = html_response(body, latest)
-            truth.non_articles.append(self.url(path))
+        self.add_listings(pages, listing, latest)
         feed_items = [(s, u) for s, u in self.articles if s.published is not None]
         pages["/feeds/latest.atom"] = xml_response(atom(content.SITE_NAME, self.base, self.url("/feeds/latest.atom"), feed_items, latest), ATOM_TYPE, latest)
         bad_in_sitemap = [SERVER_ERROR_PATH, SLOW_PATH, HUGE_PATH, GONE_PATH]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs
 
+from .markup import slugify
 from .model import Response, Story
 
 
@@ -57,6 +59,18 @@ def etag_for(data: bytes) -> str:
     return '"' + hashlib.sha1(data).hexdigest()[:20] + '"'
 
 
+def taxonomy_listings(posts: list[Story], render: Callable[..., str]) -> dict[str, str]:
+    """WordPress category and tag archives (path -> page), each rendered by ``render(heading, members, archive=...)``."""
+    listing: dict[str, str] = {}
+    for category in sorted({c for s in posts for c in s.categories}):
+        members = [s for s in posts if category in s.categories]
+        listing[f"/category/{slugify(category)}/"] = render(category, members, archive=f"Category: {category}")
+    for tag in sorted({t for s in posts for t in s.tags}):
+        members = [s for s in posts if tag in s.tags]
+        listing[f"/tag/{slugify(tag)}/"] = render(tag, members, archive=f"Tag: {tag}")
+    return listing
+
+
 class Site:
     """One demo site on its own port. Subclasses fill :attr:`pages` in :meth:`build` and may
     override :meth:`route` for dynamic answers (redirects, variants, stateful traps)."""
@@ -78,6 +92,30 @@ class Site:
 
     def build(self) -> None:
         """Fill :attr:`pages` and :attr:`truth`. Called again when content changes."""
+
+    def start_posts(self, stories: Iterable[Story], path_of: Callable[[Story], str]) -> list[Story]:
+        """Begin a build of a blog: the stories newest first become :attr:`articles` (and the
+        articles' ground truth), the page table starts empty. Returns the sorted stories."""
+        posts = sorted(stories, key=lambda s: s.published, reverse=True)  # type: ignore[arg-type,return-value]
+        self.articles = [(s, self.url(path_of(s))) for s in posts]
+        self.pages = {}
+        self.truth.articles = [u for _, u in self.articles]
+        return posts
+
+    def add_private(
+        self, pages: dict[str, Response], stories: Iterable[Story], path_of: Callable[[Story], str], render: Callable[[Story, str], str]
+    ) -> None:
+        """Serve each story under ``/private`` (robots.txt disallows it) and count it as disallowed."""
+        for story in stories:
+            path = "/private" + path_of(story)
+            pages[path] = html_response(render(story, path), story.modified)
+            self.truth.disallowed.append(self.url(path))
+
+    def add_listings(self, pages: dict[str, Response], listing: dict[str, str], modified: datetime | None) -> None:
+        """Serve listing and static pages (path -> HTML) and count them as non-articles."""
+        for path, body in listing.items():
+            pages[path] = html_response(body, modified)
+            self.truth.non_articles.append(self.url(path))
 
     def route(self, request: Request) -> Response | None:
         """The response for a request, or ``None`` for a 404."""

@@ -9,7 +9,7 @@ from . import content_wpcom as content
 from .feeds import RSS_TYPE, XML_TYPE, robots, rss, text_response, urlset, xml_response
 from .markup import esc, iso, paragraphs_html, slugify, widont, wp_date, wp_time
 from .model import Comment, Response, Story
-from .site import Request, Site, html_response
+from .site import Request, Site, html_response, taxonomy_listings
 from .widget_text import LOCALES, WPCOM
 
 PER_PAGE = 6
@@ -156,11 +156,7 @@ class WordPressComBlog(Site):
     title = content.SITE_NAME
 
     def build(self) -> None:
-        posts = sorted(content.POSTS, key=lambda s: s.published, reverse=True)  # type: ignore[arg-type,return-value]
-        self.articles = [(s, self.url(post_path(s))) for s in posts]
-        self.pages = {}
-        truth = self.truth
-        truth.articles = [u for _, u in self.articles]
+        posts = self.start_posts(content.POSTS, post_path)
         for index, (story, url) in enumerate(self.articles):
             path = post_path(story)
             newer = self.articles[index - 1] if index > 0 else None
@@ -168,22 +164,14 @@ class WordPressComBlog(Site):
             self.pages[path] = html_response(self._post_page(story, path, 1000 + index, newer, older), story.modified)
             if story.role == "variants":
                 self.pages[path + "amp/"] = html_response(self._amp_page(story, path), story.modified)
-        for story in content.PRIVATE:
-            path = "/private" + post_path(story)
-            self.pages[path] = html_response(self._post_page(story, path, 999, None, None), story.modified)
-            truth.disallowed.append(self.url(path))
+        self.add_private(self.pages, content.PRIVATE, post_path, lambda story, path: self._post_page(story, path, 999, None, None))
         latest = self.latest()
         listing: dict[str, str] = {
             "/": self._listing("Home", posts[:PER_PAGE], page=1),
             "/page/2/": self._listing("Page 2", posts[PER_PAGE:], page=2),
             f"/author/{content.AUTHOR_SLUG}/": self._listing(f"{content.AUTHOR}", posts, archive=f"Author: {content.AUTHOR}"),
+            **taxonomy_listings(posts, self._listing),
         }
-        for category in sorted({c for s in posts for c in s.categories}):
-            members = [s for s in posts if category in s.categories]
-            listing[f"/category/{slugify(category)}/"] = self._listing(category, members, archive=f"Category: {category}")
-        for tag in sorted({t for s in posts for t in s.tags}):
-            members = [s for s in posts if tag in s.tags]
-            listing[f"/tag/{slugify(tag)}/"] = self._listing(tag, members, archive=f"Tag: {tag}")
         listing["/about/"] = self._static_page(
             "About",
             "Tigris Notes is written by Layla Haddad, a freelance reporter in Baghdad. It collects short reports, "
@@ -192,9 +180,7 @@ class WordPressComBlog(Site):
         listing["/contact/"] = self._static_page(
             "Contact", "Tips and corrections are welcome. Use the form below or write to the address in the footer."
         )
-        for path, body in listing.items():
-            self.pages[path] = html_response(body, latest)
-            truth.non_articles.append(self.url(path))
+        self.add_listings(self.pages, listing, latest)
         self.pages["/feed/"] = xml_response(rss(content.SITE_NAME, self.base, content.TAGLINE, self.articles, latest), RSS_TYPE, latest)
         self.pages["/sitemap.xml"] = xml_response(
             urlset([(self.url("/"), latest), *[(u, s.modified) for s, u in self.articles], (self.url("/about/"), latest)]),

@@ -7,7 +7,7 @@ from . import content_wpnews as content
 from .feeds import RSS_TYPE, XML_TYPE, robots, rss, sitemap_index, text_response, urlset, xml_response
 from .markup import esc, iso, json_ld, paragraphs_html, slugify, wp_date, wp_time
 from .model import Comment, Response, Story
-from .site import Request, Site, html_response
+from .site import Request, Site, html_response, taxonomy_listings
 from .widget_text import CORE, LOCALES
 
 PER_PAGE = 8
@@ -129,17 +129,10 @@ class WordPressNews(Site):
     title = content.SITE_NAME
 
     def build(self) -> None:
-        posts = sorted(content.POSTS, key=lambda s: s.published, reverse=True)  # type: ignore[arg-type,return-value]
-        self.articles = [(s, self.url(post_path(s))) for s in posts]
-        self.pages = {}
-        truth = self.truth
-        truth.articles = [u for _, u in self.articles]
+        posts = self.start_posts(content.POSTS, post_path)
         for index, (story, url) in enumerate(self.articles):
             self.pages[post_path(story)] = html_response(self._post_page(story, post_path(story), 500 + index), story.modified)
-        for story in content.PRIVATE:
-            path = "/private" + post_path(story)
-            self.pages[path] = html_response(self._post_page(story, path, 499), story.modified)
-            truth.disallowed.append(self.url(path))
+        self.add_private(self.pages, content.PRIVATE, post_path, lambda story, path: self._post_page(story, path, 499))
         latest = self.latest()
         listing = {
             "/": self._listing(content.SITE_NAME, posts[:PER_PAGE], page=1),
@@ -149,21 +142,14 @@ class WordPressNews(Site):
             members = [s for s in posts if name in s.authors]
             if members:
                 listing[author_path(name)] = self._listing(name, members, archive=f"Author: {name}")
-        for category in sorted({c for s in posts for c in s.categories}):
-            listing[f"/category/{slugify(category)}/"] = self._listing(
-                category, [s for s in posts if category in s.categories], archive=f"Category: {category}"
-            )
-        for tag in sorted({t for s in posts for t in s.tags}):
-            listing[f"/tag/{slugify(tag)}/"] = self._listing(tag, [s for s in posts if tag in s.tags], archive=f"Tag: {tag}")
+        listing.update(taxonomy_listings(posts, self._listing))
         listing["/about-us/"] = self._static(
             "About Us",
             "The Riverside Herald is an independent, reader-supported newsroom covering city hall, schools, business, "
             "sports and culture in Riverside and the valley. We have published online since 2011.",
         )
         listing["/contact/"] = self._static("Contact", "Newsroom: news@riverside-herald.example. Corrections: corrections@riverside-herald.example.")
-        for path, body in listing.items():
-            self.pages[path] = html_response(body, latest)
-            truth.non_articles.append(self.url(path))
+        self.add_listings(self.pages, listing, latest)
         self.pages["/feed/"] = xml_response(rss(content.SITE_NAME, self.base, content.TAGLINE, self.articles[:10], latest), RSS_TYPE, latest)
         self.pages["/post-sitemap.xml"] = xml_response(urlset([(u, s.modified) for s, u in self.articles]), XML_TYPE, latest)
         self.pages["/page-sitemap.xml"] = xml_response(
