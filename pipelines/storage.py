@@ -324,7 +324,11 @@ def is_loopback_url(url: str | None) -> bool:
     """Whether ``url`` points at this machine (``localhost`` or a loopback address)."""
     if not url:
         return False
-    host = urlsplit(url).hostname or ""
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost`` or a loopback address literal."""
     if host == "localhost":
         return True
     try:

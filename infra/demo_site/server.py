@@ -3,7 +3,6 @@ HEAD, streamed and dripped bodies, and a request log with timestamps."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -13,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from pipelines.storage import is_loopback_host
 
 from .markup import http_date
 from .model import Response
@@ -41,15 +42,6 @@ class RequestRecord:
     bytes_sent: int = 0
     error: str = ""
     wall: float = field(default_factory=time.time)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -242,7 +234,7 @@ class DemoSite:
         huge_bytes: int = 12 * 1024 * 1024,
         bomb_inflated_bytes: int = 1024**3,
     ) -> None:
-        if not _is_loopback(host):
+        if not is_loopback_host(host):
             raise ValueError(f"the demo site only binds to loopback addresses, not {host!r}")
         self.host = host
         self.ports = dict(ports or {})
