@@ -152,25 +152,24 @@ class SeenUrlsMiddleware:
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         if self.seen is None or not isinstance(item, dict) or "article" not in item:
             return
-        self.seen.record(
+        self._remember(self.seen, item)
+
+    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
+        # same text behind new validators (a comment count changed the ETag): remember the new
+        # validators so the next run gets its 304
+        if self.seen is not None and isinstance(item, dict) and item.get("unchanged"):
+            self._remember(self.seen, item)
+
+    @staticmethod
+    def _remember(seen: SeenUrls, item: dict[str, Any]) -> None:
+        """Record the item's URL with the validators and content hash it was fetched with."""
+        seen.record(
             item["url"],
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
             fetched_at=(item.get("fetched_at") or datetime.now(timezone.utc)).isoformat(),
             content_hash=item.get("content_hash"),
         )
-
-    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
-        # same text behind new validators (a comment count changed the ETag): remember the new
-        # validators so the next run gets its 304
-        if self.seen is not None and isinstance(item, dict) and item.get("unchanged"):
-            self.seen.record(
-                item["url"],
-                etag=item.get("etag"),
-                last_modified=item.get("last_modified"),
-                fetched_at=(item.get("fetched_at") or datetime.now(timezone.utc)).isoformat(),
-                content_hash=item.get("content_hash"),
-            )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         from pipelines.storage import StorageError
