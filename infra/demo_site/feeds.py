@@ -92,21 +92,21 @@ def atom(title: str, home: str, self_url: str, items: Iterable[tuple[Story, str]
 
 def urlset(entries: Iterable[tuple[str, datetime | None]]) -> str:
     """A plain ``<urlset>`` sitemap."""
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for url, stamp in entries:
-        last = f"<lastmod>{iso(stamp)}</lastmod>" if stamp else ""
-        parts.append(f"<url><loc>{xesc(url)}</loc>{last}</url>")
-    parts.append("</urlset>")
-    return "\n".join(parts)
+    return _sitemap_xml("urlset", "url", entries)
 
 
 def sitemap_index(entries: Iterable[tuple[str, datetime | None]]) -> str:
     """A ``<sitemapindex>`` (Yoast style)."""
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    return _sitemap_xml("sitemapindex", "sitemap", entries)
+
+
+def _sitemap_xml(root: str, element: str, entries: Iterable[tuple[str, datetime | None]]) -> str:
+    """A sitemaps.org document: one ``element`` (loc, optional lastmod) per entry inside ``root``."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, stamp in entries:
         last = f"<lastmod>{iso(stamp)}</lastmod>" if stamp else ""
-        parts.append(f"<sitemap><loc>{xesc(url)}</loc>{last}</sitemap>")
-    parts.append("</sitemapindex>")
+        parts.append(f"<{element}><loc>{xesc(url)}</loc>{last}</{element}>")
+    parts.append(f"</{root}>")
     return "\n".join(parts)
 
 
