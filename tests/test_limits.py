@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import tracemalloc
 import zlib
+from collections.abc import Callable
 
 import brotli
 import pytest
@@ -47,6 +48,18 @@ def _bomb(encoding: str, size: int = 200 * MiB) -> bytes:
     return b"".join(comp.compress(chunk) for _ in range(size // MiB)) + comp.flush()
 
 
+def _peak_memory_raising(expected: type[BaseException], action: Callable[[], object]) -> int:
+    """Peak traced memory (bytes) while ``action`` runs; it must raise ``expected``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(expected):
+            action()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
 @pytest.fixture(scope="module")
 def bombs() -> dict[str, bytes]:
     return {enc: _bomb(enc) for enc in ("gzip", "deflate", "br")}
@@ -54,13 +67,7 @@ def bombs() -> dict[str, bytes]:
 
 def test_bounded_gunzip_stops_at_the_limit_in_memory(bombs: dict[str, bytes]) -> None:
     assert len(bombs["gzip"]) < 1 * MiB  # 200 MiB of zeros in a few hundred KiB
-    tracemalloc.start()
-    try:
-        with pytest.raises(SizeLimitExceeded):
-            bounded_gunzip(bombs["gzip"], 10 * MiB)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _peak_memory_raising(SizeLimitExceeded, lambda: bounded_gunzip(bombs["gzip"], 10 * MiB))
     assert peak < 30 * MiB, f"peak {peak / MiB:.0f} MiB while inflating"
     assert bounded_gunzip(gzip.compress(b"<urlset/>"), 10 * MiB) == b"<urlset/>"
 
@@ -72,13 +79,7 @@ def test_http_decompression_stops_at_download_maxsize(bombs: dict[str, bytes], e
     mw = BoundedHttpCompressionMiddleware.from_crawler(crawler)
     request = Request("http://example.test/bomb")
     response = Response(request.url, body=bombs[encoding], headers={"Content-Encoding": encoding, "Content-Type": "text/html"}, request=request)
-    tracemalloc.start()
-    try:
-        with pytest.raises(IgnoreRequest):
-            mw.process_response(request, response)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _peak_memory_raising(IgnoreRequest, lambda: mw.process_response(request, response))
     assert peak < 40 * MiB, f"{encoding}: peak {peak / MiB:.0f} MiB while inflating"
     assert crawler.stats.get_value(stat_key("size-limit", "decompressed")) == 1
 
@@ -201,13 +202,7 @@ def test_gzip_file_sitemap_bomb_is_dropped_before_anyone_inflates_it(bombs: dict
     mw = BoundedHttpCompressionMiddleware.from_crawler(crawler)
     request = Request("http://example.test/sitemap-bomb.xml.gz")
     response = Response(request.url, body=bombs["gzip"], headers={"Content-Type": "application/x-gzip"}, request=request)
-    tracemalloc.start()
-    try:
-        with pytest.raises(IgnoreRequest):
-            mw.process_response(request, response)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _peak_memory_raising(IgnoreRequest, lambda: mw.process_response(request, response))
     assert peak < 5 * MiB
     assert crawler.stats.get_value(stat_key("size-limit", "decompressed-file")) == 1
     small = Response(request.url, body=gzip.compress(b"<urlset/>"), headers={"Content-Type": "application/x-gzip"}, request=request)
