@@ -30,7 +30,10 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +43,9 @@ sys.path.insert(0, str(ROOT))
 from pipelines.dedup import DedupConfig, Fingerprint, NearDuplicateIndex, find_duplicates  # noqa: E402
 from pipelines.minhash import bottom_k  # noqa: E402
 from pipelines.shingles import _mix  # noqa: E402
+
+if TYPE_CHECKING:
+    from pipelines.storage import Storage
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "readability-test-pages"
 RESULTS = ROOT / "bench" / "results"
@@ -398,15 +404,31 @@ def stage_throughput(limit: int = 300) -> dict:
     }
 
 
-def end_to_end(limit: int = 300) -> dict:
-    """``process_records`` (clean, dedup, tag and archive, state flushed) into a real local SeaweedFS."""
+@contextmanager
+def _scratch_storage(bucket: str) -> Iterator[Storage]:
+    """``bucket`` in a throwaway local SeaweedFS (fresh credentials), stopped and deleted afterwards."""
     import secrets
     import tempfile
 
-    from pipelines.models import Article
-    from pipelines.process import process_records
     from pipelines.stack import SeaweedServer, StackPorts
     from pipelines.storage import Storage
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = SeaweedServer(Path(tmp), StackPorts.free(), access_key="NA" + secrets.token_hex(8).upper(),
+                               secret_key=secrets.token_hex(20))
+        server.start(timeout=60)
+        try:
+            storage = Storage(server.settings(bucket=bucket))
+            storage.ensure_bucket()
+            yield storage
+        finally:
+            server.stop()
+
+
+def end_to_end(limit: int = 300) -> dict:
+    """``process_records`` (clean, dedup, tag and archive, state flushed) into a real local SeaweedFS."""
+    from pipelines.models import Article
+    from pipelines.process import process_records
 
     from pipelines.tag import detect_language
 
@@ -416,16 +438,8 @@ def end_to_end(limit: int = 300) -> dict:
     texts, *_ = labelled_set()
     records = [Article(url=f"https://site{n % 7}.example/news/{n}", title=t.split("\n")[0][:80], text=t, source=f"site{n % 7}")
                for n, t in enumerate(list(texts.values())[:limit])]
-    with tempfile.TemporaryDirectory() as tmp:
-        server = SeaweedServer(Path(tmp), StackPorts.free(), access_key="NA" + secrets.token_hex(8).upper(),
-                               secret_key=secrets.token_hex(20))
-        server.start(timeout=60)
-        try:
-            storage = Storage(server.settings(bucket="bench-process"))
-            storage.ensure_bucket()
-            report = process_records(records, storage=storage, run_id="bench")
-        finally:
-            server.stop()
+    with _scratch_storage("bench-process") as storage:
+        report = process_records(records, storage=storage, run_id="bench")
     return {"articles": report.records, "seconds": round(report.seconds, 2), "model_load_seconds": round(model_seconds, 2),
             "articles_per_second": round(report.records / report.seconds, 1),
             "dedup": dict(report.dedup), "archive": dict(report.archive), "failed": report.failed}
@@ -434,12 +448,7 @@ def end_to_end(limit: int = 300) -> dict:
 def persistence(size: int = 100_000) -> dict:
     """Dedup state in a real local SeaweedFS: flush ``size`` indexed texts as one segment, then
     load it back as a new worker would (no local segment cache)."""
-    import secrets
-    import tempfile
-
     from pipelines.dedup import DedupState
-    from pipelines.stack import SeaweedServer, StackPorts
-    from pipelines.storage import Storage
 
     synth = SyntheticText(seed=11)
     state = DedupState()
@@ -447,21 +456,13 @@ def persistence(size: int = 100_000) -> dict:
     state.index.add_rows(ids, sizes, sketches, keys)
     for doc in ids:
         state.remember(doc, doc, doc, 1)
-    with tempfile.TemporaryDirectory() as tmp:
-        server = SeaweedServer(Path(tmp), StackPorts.free(), access_key="NA" + secrets.token_hex(8).upper(),
-                               secret_key=secrets.token_hex(20))
-        server.start(timeout=60)
-        try:
-            storage = Storage(server.settings(bucket="bench-state"))
-            storage.ensure_bucket()
-            t0 = time.perf_counter()
-            key = state.flush(storage, "bench")
-            t1 = time.perf_counter()
-            loaded = DedupState.load(storage)
-            t2 = time.perf_counter()
-            segment_bytes = storage.head(str(key)).size or 0
-        finally:
-            server.stop()
+    with _scratch_storage("bench-state") as storage:
+        t0 = time.perf_counter()
+        key = state.flush(storage, "bench")
+        t1 = time.perf_counter()
+        loaded = DedupState.load(storage)
+        t2 = time.perf_counter()
+        segment_bytes = storage.head(str(key)).size or 0
     return {"texts": size, "flush_seconds": round(t1 - t0, 2), "load_seconds": round(t2 - t1, 2),
             "segment_mib": round(segment_bytes / 2**20, 1), "loaded_texts": len(loaded.index)}
 
