@@ -123,55 +123,58 @@ def _print_crawl_summary(summary: dict[str, Any]) -> None:
     run_id = summary.get("run_id")
     print(f"crawl run {run_id}")
     for source, info in (summary.get("sources") or {}).items():
-        outcomes = info.get("outcomes", info) if isinstance(info, dict) else {}
-        flat = ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items()) if "/" not in k)
+        flat = ", ".join(f"{k}={v}" for k, v in sorted(info["outcomes"].items()) if "/" not in k)
         print(f"  {source}: {flat}")
     if summary.get("location"):
         print(f"staged at {summary['location']}")
 
 
-def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl the named sources (all enabled ones when none is named)."""
+def _crawl(args: argparse.Namespace) -> dict[str, Any]:
+    """The crawl of ``crawl`` and ``run``, its summary printed."""
     summary = run_crawl(
         _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
     )
     _print_crawl_summary(summary)
+    return summary
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """Crawl the named sources (all enabled ones when none is named)."""
+    _crawl(args)
     return 0
 
 
-def _sources_path(args: argparse.Namespace) -> str:
+def _sources_path(args: argparse.Namespace, *, required: bool = True) -> str | None:
     from pipelines.config import SOURCES_ENV
 
     path = args.sources or os.environ.get(SOURCES_ENV)
-    if not path:
+    if not path and required:
         raise CliError(f"no sources file: pass --sources FILE or set {SOURCES_ENV}", EXIT_USAGE)
     return path
 
 
-def run_process(run_id: str | None, sources_file: str | None, storage: Any = None) -> Any:
-    """Clean, deduplicate, tag and archive one staged crawl run (the latest when ``run_id`` is None)."""
+def run_process(run_id: str | None, sources_file: str | os.PathLike[str] | None, storage: Any = None) -> Any:
+    """Clean, deduplicate, tag and archive one staged crawl run (the latest when ``run_id`` is None),
+    and print its report."""
     from pipelines.config import load_sources
     from pipelines.process import process_run
 
     sources = load_sources(sources_file) if sources_file else None
-    return process_run(storage or _storage(), run_id, sources)
+    report = process_run(storage or _storage(), run_id, sources)
+    print(json.dumps(report.to_dict(), indent=2, default=str))
+    return report
 
 
 def cmd_process(args: argparse.Namespace) -> int:
     """Process a staged crawl run."""
-    report = run_process(args.run, args.sources or os.environ.get("NEWSARCHIVE_SOURCES"))
-    print(json.dumps(report.to_dict(), indent=2, default=str))
+    run_process(args.run, _sources_path(args, required=False))
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Crawl, then process the new run."""
-    summary = run_crawl(
-        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
-    )
-    _print_crawl_summary(summary)
-    report = run_process(summary["run_id"], _sources_path(args))
-    print(json.dumps(report.to_dict(), indent=2, default=str))
+    summary = _crawl(args)
+    run_process(summary["run_id"], _sources_path(args))
     return 0
 
 
@@ -200,11 +203,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _print_crawl_summary(summary)
         from pipelines.storage import Storage
 
-        report = run_process(summary["run_id"], str(sources_file), Storage(info.settings))
-        print(json.dumps(report.to_dict(), indent=2, default=str))
+        run_process(summary["run_id"], sources_file, Storage(info.settings))
     finally:
         site.stop()
-    bucket = info.bucket if hasattr(info, "bucket") else "newsarchive"
+    bucket = info.bucket
     print(f"\nstaged run: s3://{bucket}/staging/{summary['run_id']}/ (endpoint {info.endpoint_url})")
     print("browse it:  newsarchive ls   |   aws --endpoint-url", info.endpoint_url, f"s3 ls s3://{bucket}/ --recursive")
     return 0
