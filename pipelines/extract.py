@@ -35,6 +35,7 @@ from pipelines.config import Cleaning
 from pipelines.metadata import page_metadata
 from pipelines.models import Article
 from pipelines.reader_comments import extract_comments
+from pipelines.text import count_words
 from pipelines.widgets import find_widgets, normalise_line
 
 LOGGER = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ _LATIN_CODE_PAGES = frozenset(
      "iso8859-2", "iso-8859-2", "iso8859-15", "iso-8859-15", "cp1254", "iso8859-9", "cp850", "mac-roman"}
 )
 _BY_PREFIX = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _local = threading.local()
 
 
@@ -172,12 +172,6 @@ def remove_widgets(tree: HtmlElement) -> int:
         if element.getparent() is not None:
             element.drop_tree()
     return len(found)
-
-
-def count_words(text: str) -> int:
-    """Words in ``text``: whitespace-separated tokens, and each CJK character (scripts without spaces)."""
-    cjk = len(_CJK.findall(text))
-    return len(_CJK.sub(" ", text).split()) + cjk
 
 
 def _without_header(text: str, title: str | None, authors: list[str]) -> str:

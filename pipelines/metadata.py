@@ -33,21 +33,13 @@ from trafilatura.metadata import (
     normalize_authors,
 )
 
+from pipelines.schemaorg import ARTICLE_TYPES, LISTING_TYPES
+from pipelines.text import count_words
 from pipelines.urls import canonicalize_url
 from pipelines.widgets import normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
-#: schema.org types that are an article (a JSON-LD node of one of these describes the page's story).
-ARTICLE_TYPES = frozenset(
-    {
-        "Article", "NewsArticle", "BlogPosting", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle",
-        "BackgroundNewsArticle", "ReviewNewsArticle", "LiveBlogPosting", "ScholarlyArticle", "TechArticle",
-        "SocialMediaPosting", "Report", "AskPublicNewsArticle", "SatiricalArticle", "Posting",
-    }
-)
-#: schema.org types of pages that are not one article (listings, profiles, search results).
-LISTING_TYPES = frozenset({"CollectionPage", "ProfilePage", "SearchResultsPage", "ItemList", "CheckoutPage"})
 #: WordPress ``<body>`` classes of listing pages (archives, tag/category/author pages, search, 404).
 LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "author", "search", "search-results", "error404", "blog"})
 
@@ -137,7 +129,7 @@ class PageMetadata:
         lines = text.split("\n")
         titles = frozenset(normalise_line(t.text_content()) for t in _TEASERS(tree))
         teasers = sum(normalise_line(line) in titles for line in lines)
-        return teasers >= MIN_TEASERS or len(text.split()) < MIN_UNDATED_WEBSITE_WORDS
+        return teasers >= MIN_TEASERS or count_words(text) < MIN_UNDATED_WEBSITE_WORDS
 
 
 def parse_datetime(value: str | None) -> datetime | None:

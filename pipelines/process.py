@@ -27,6 +27,7 @@ from pipelines.dedup import REDIS_URL_ENV, DedupConfig, Deduplicator, DedupState
 from pipelines.extract import DEFAULT_MIN_WORDS
 from pipelines.models import Article
 from pipelines.storage import Storage
+from pipelines.text import count_words
 from pipelines.tag import Tagger, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def clean_record(record: Article, source: Source | None = None, *, min_words: in
         return record
     rules = source.cleaning if source else None
     record.text = clean_text(record.text or "", rules)
-    record.word_count = len(record.text.split())
+    record.word_count = count_words(record.text)
     needed = rules.min_words if rules is not None and rules.min_words is not None else min_words
     if record.word_count == 0:
         record.rejected = "empty-text"

@@ -7,20 +7,13 @@ case, punctuation, accents' composed/decomposed forms and whitespace do not; wor
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 import xxhash
 
-# Chinese and Japanese are written without spaces: each ideograph/kana is a token of its own, so
-# shingles of five characters play the part of five words. Everything else: runs of word characters.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_CHAR = re.compile(f"[{_CJK}]")
-_CJK_WORD = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])\\w)+")
-_WORD = re.compile(r"\w+")
+from pipelines.text import content_hash, normalize_text, words  # noqa: F401 - re-exported for dedup
+
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Odd 64-bit multipliers: position weights of a shingle's tokens and the final mix (splitmix64).
 _POS = np.array(
@@ -32,23 +25,6 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 DEFAULT_SHINGLE_SIZE = 5
-
-
-def words(text: str) -> list[str]:
-    """The normalised words of ``text``: NFKC, case-folded, punctuation and spacing dropped."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return (_CJK_WORD if _CJK_CHAR.search(text) else _WORD).findall(text)
-
-
-def normalize_text(text: str) -> str:
-    """The normalised form of ``text`` (its :func:`words` joined by single spaces)."""
-    return " ".join(words(text))
-
-
-def content_hash(text: str) -> str:
-    """Hash of the normalised text (16 hex digits of SHA-256): equal for texts that differ only in
-    case, punctuation or spacing. Used for the exact same-text check and revision keys."""
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:16]
 
 
 def hex_to_u64(hex_digest: str) -> int:

@@ -22,7 +22,7 @@ import yaml
 
 from pipelines.config import Source
 from pipelines.models import Article
-from pipelines.shingles import words
+from pipelines.text import words
 
 log = logging.getLogger(__name__)
 

@@ -23,18 +23,10 @@ from typing import Any
 
 from parsel import Selector
 
-ARTICLE_TYPES = frozenset(
-    t.lower()
-    for t in (
-        "Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle",
-        "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle",
-        "LiveBlogPosting", "TechArticle", "Report", "SatiricalArticle", "ScholarlyArticle",
-    )
-)
-LISTING_TYPES = frozenset(
-    t.lower()
-    for t in ("CollectionPage", "ProfilePage", "SearchResultsPage", "ItemList", "AboutPage", "ContactPage")
-)
+from pipelines.schemaorg import ARTICLE_TYPES_LOWER as ARTICLE_TYPES
+from pipelines.schemaorg import LISTING_TYPES_LOWER as LISTING_TYPES
+from pipelines.text import count_words
+
 NON_ARTICLE_OG = frozenset({"website", "profile", "object", "book", "video.other", "music.song"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Fallbacks on the raw markup for pages so broken that the parser swallows <head> (an unclosed
@@ -166,7 +158,7 @@ def page_signals(html: str | Selector, raw: str | None = None) -> PageSignals:
 
 
 def _count_words(texts: Iterable[str]) -> int:
-    return sum(len(_WORD.findall(t)) for t in texts)
+    return sum(count_words(t) for t in texts)
 
 
 def url_matches(url: str, patterns: Iterable[re.Pattern[str] | str]) -> bool:

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
+
+from pipelines.text import count_words
 from spiders.decoding import looks_binary, response_too_deep
 from spiders.outcomes import count
 
@@ -73,7 +75,7 @@ def _text(response: TextResponse, xpath: str) -> str:
 
 def _words(response: TextResponse) -> int:
     texts = response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]").getall()
-    return sum(len(t.split()) for t in texts)
+    return sum(count_words(t) for t in texts)
 
 
 def check_page(

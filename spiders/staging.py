@@ -13,7 +13,6 @@ Outcomes: ``extracted``; ``not-article/<reason>`` when the extractor finds no ar
 
 from __future__ import annotations
 
-import hashlib
 import re
 import logging
 import shutil
@@ -27,6 +26,7 @@ from scrapy.exceptions import DropItem
 
 from pipelines.extract import extract_with_reason
 from pipelines.models import article_id
+from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
 from spiders.outcomes import count
 
@@ -148,8 +148,8 @@ def repair_markup(html: str) -> str | None:
 
 
 def text_hash(text: str) -> str:
-    """Hash of an article's extracted text (whitespace-normalised): what "unchanged" means."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+    """What "unchanged" means for an article's extracted text: :func:`pipelines.text.content_hash`."""
+    return content_hash(text)
 
 
 class StagingPipeline:
