@@ -137,7 +137,7 @@ def test_updated_article_is_a_revision_and_old_runs_stay_processed(storage) -> N
 
 
 def pointer_content_hash(storage, run_id: str, record: Article) -> str:
-    from pipelines.shingles import content_hash
+    from pipelines.text import content_hash
 
     return content_hash(record.text)
 
