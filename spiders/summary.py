@@ -72,9 +72,9 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         "storage_errors": storage_errors,
         "ok": not stats.get(STORAGE_ERRORS_STAT),
         "files": {
-            "records": f"{prefix}/{RECORDS_NAME}",
-            "warc": f"{prefix}/{WARC_NAME}",
-            "summary": f"{prefix}/{SUMMARY_NAME}",
+            "records": f"{prefix}{RECORDS_NAME}",
+            "warc": f"{prefix}{WARC_NAME}",
+            "summary": f"{prefix}{SUMMARY_NAME}",
         },
     }
 

@@ -1,6 +1,6 @@
 """Dedup state kept in memory and stored in the bucket as append-only segments.
 
-``_state/dedup/manifest.json`` lists the segments in order (updated with ``If-Match``); each
+``<layout.DEDUP_STATE>manifest.json`` (``_state/dedup/``) lists the segments in order (updated with ``If-Match``); each
 segment (``.npz``) holds the URL/text entries, the index rows and the shingle-count increments
 added by one flush, so a run's cost does not grow with the archive and concurrent writers never
 overwrite each other. ``compact`` rewrites everything as one segment. See ``docs/processing.md``.
@@ -18,15 +18,15 @@ from typing import Any
 
 import numpy as np
 
+from pipelines import layout
 from pipelines.dedup.config import DedupConfig
 from pipelines.dedup.index import MemoryIndex, NearDuplicateIndex
 from pipelines.dedup.state import DedupState, DedupStateError, FlushResult, ObjectStore
 
 log = logging.getLogger(__name__)
 
-STATE_PREFIX = "_state/dedup/"
-MANIFEST_KEY = STATE_PREFIX + "manifest.json"
-SEGMENTS_PREFIX = STATE_PREFIX + "segments/"
+MANIFEST_KEY = layout.DEDUP_STATE + "manifest.json"
+SEGMENTS_PREFIX = layout.DEDUP_STATE + "segments/"
 
 
 class StoredDedupState(DedupState):
