@@ -23,7 +23,7 @@ class DedupConfig:
     threshold: float = 0.8
     containment: float = 0.6
     min_ratio: float = 0.3
-    common_df: int = 6
+    common_df: int = 5
     min_own: float = 0.1
     shingle_size: int = 5
     bands: int = 42

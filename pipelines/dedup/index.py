@@ -134,9 +134,10 @@ class NearDuplicateIndex:
             contained = ratio >= c.min_ratio and smaller_in_larger >= containment_floor
             if not (cmp.jaccard >= jaccard_floor or contained):
                 continue
-            rests = [rest for own, rest in ((cmp.own_a, cmp.rest_a_in_b), (cmp.own_b, cmp.rest_b_in_a))
-                     if own >= c.min_own and rest is not None]
-            remainder = max(rests) if rests else 1.0
+            if min(cmp.own_a, cmp.own_b) < c.min_own or cmp.rest_a_in_b is None or cmp.rest_b_in_a is None:
+                remainder = 1.0  # one text has nothing of its own left: the whole texts decide
+            else:
+                remainder = max(cmp.rest_a_in_b, cmp.rest_b_in_a)
             if remainder < containment_floor:
                 continue
             similarity = max(cmp.jaccard, smaller_in_larger) if contained else cmp.jaccard
