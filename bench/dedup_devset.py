@@ -51,9 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.dedup import DedupConfig, find_duplicates  # noqa: E402
-from pipelines.dedup.shingles import DEFAULT_SHINGLE_SIZE  # noqa: E402
-from pipelines.text import words  # noqa: E402
+from pipelines.dedup import find_duplicates
+from pipelines.dedup.shingles import DEFAULT_SHINGLE_SIZE
+from pipelines.text import words
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 CACHE = Path(os.environ.get("NEWSARCHIVE_BENCH_CACHE", Path.home() / ".cache" / "newsarchive-bench"))

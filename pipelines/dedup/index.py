@@ -30,7 +30,13 @@ from typing import Protocol
 import numpy as np
 
 from pipelines.dedup.config import DedupConfig
-from pipelines.dedup.minhash import SENTINEL, MinHasher, ShingleFrequency, compare_sketches, prefixes
+from pipelines.dedup.minhash import (
+    SENTINEL,
+    MinHasher,
+    ShingleFrequency,
+    compare_sketches,
+    prefixes,
+)
 from pipelines.dedup.shingles import text_shingles
 
 BLOCK_BITS = 16

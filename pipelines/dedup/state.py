@@ -70,7 +70,9 @@ class DedupState(ABC):
     def load(cls, storage: ObjectStore, config: DedupConfig | None = None, *, cache_dir: Path | None = None) -> DedupState:
         """The state stored in ``storage`` (empty if there is none yet); see
         :meth:`pipelines.dedup.stored.StoredDedupState.load`."""
-        from pipelines.dedup.stored import StoredDedupState  # the default lives beside its storage format
+        from pipelines.dedup.stored import (
+            StoredDedupState,  # the default lives beside its storage format
+        )
 
         return StoredDedupState.load(storage, config, cache_dir=cache_dir)
 
