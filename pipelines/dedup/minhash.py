@@ -127,6 +127,7 @@ class ShingleFrequency:
         self._mask = np.uint64((1 << width_bits) - 1)
         self._seeds = np.array([0x5851F42D4C957F2D * (i + 1) & 0xFFFFFFFFFFFFFFFF for i in range(depth)], dtype=np.uint64)
         self.table = np.zeros((depth, 1 << width_bits) if allocate else (depth, 0), dtype=np.uint8)
+        self._row_offsets = (np.arange(depth, dtype=np.int64) * self.table.shape[1])[:, None]
         self.delta = np.zeros_like(self.table) if track_delta else None
         self.inserted = 0  # insertions since the last halving
         self.delta_inserted = 0
@@ -135,27 +136,29 @@ class ShingleFrequency:
         """The counter each value maps to in every row (``depth x len(values)``)."""
         return (mix(values.astype(np.uint64)[None, :] ^ self._seeds[:, None]) & self._mask).astype(np.int64)
 
+    def _flat_cells(self, values: np.ndarray) -> np.ndarray:
+        return self.cells(values) + self._row_offsets
+
     def counts(self, values: np.ndarray) -> np.ndarray:
         """Upper-bound estimates of the document counts of ``values`` (``uint8``)."""
         if not len(values):
             return np.empty(0, dtype=np.uint8)
-        cells = self.cells(values)
-        return np.min(np.stack([self.table[row, cells[row]] for row in range(self.depth)]), axis=0)
+        return self.table.reshape(-1)[self._flat_cells(values)].min(axis=0)
 
     def add(self, values: np.ndarray) -> None:
         """Count one document containing the distinct ``values`` (conservative update: only the
         counters at the current minimum grow, which keeps overestimates small)."""
         if not len(values):
             return
-        cells = self.cells(values)
-        current = np.stack([self.table[row, cells[row]] for row in range(self.depth)])
-        target = np.minimum(current.min(axis=0).astype(np.int16) + 1, 255).astype(np.uint8)
-        for row in range(self.depth):
-            grown = np.maximum(current[row], target)
-            if self.delta is not None:
-                total = self.delta[row, cells[row]].astype(np.int16) + (grown - current[row])
-                self.delta[row, cells[row]] = np.minimum(total, 255).astype(np.uint8)
-            self.table[row, cells[row]] = grown
+        at = self._flat_cells(values)
+        flat = self.table.reshape(-1)
+        current = flat[at]
+        target = np.minimum(current.min(axis=0), 254) + np.uint8(1)
+        grown = np.maximum(current, target[None, :])
+        if self.delta is not None:
+            delta = self.delta.reshape(-1)
+            delta[at] = np.minimum(delta[at].astype(np.int16) + (grown - current), 255).astype(np.uint8)
+        flat[at] = grown
         self._inserted(len(values))
 
     def _inserted(self, n: int) -> None:
