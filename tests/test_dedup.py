@@ -451,3 +451,15 @@ def test_shingle_counts_are_stored_with_the_index(storage) -> None:
     without_counts = StoredDedupState()  # the same carriers alone would have paired the late one with an earlier one
     run(Deduplicator(without_counts), [record(f"https://harbourside.example/news/{i}", b) for i, b in list(carriers.items())[:2]])
     assert run(Deduplicator(without_counts), [record("https://harbourside.example/news/late2", late[0].text)])[0].duplicate_of
+
+
+def test_a_rerun_counts_no_shingle_twice() -> None:
+    state = StoredDedupState()
+    original = generated_story(7, 320)
+    records = lambda: [record("https://wire.example/harbour-plan", original),  # noqa: E731 - fresh records per run
+                       *(record(f"https://partner{n}.example/story", body) for n, body in enumerate(syndicated_copies(original).values()))]
+    first = run(Deduplicator(state), records())
+    counts = state.rows.shingle_df.table.copy()
+    again = run(Deduplicator(state), records())
+    assert [r.duplicate_of for r in again] == [r.duplicate_of for r in first]
+    assert (state.rows.shingle_df.table == counts).all()

@@ -2,7 +2,8 @@
 
 Every write goes to Redis when it is made (URL and text claims atomically with ``HSETNX``), so a
 worker sees another's articles at once and there is nothing to flush. Layout under ``prefix``:
-``urls``/``versions``/``latest``/``texts_by_hash`` (hashes: the exact tables), ``texts`` (hash:
+``urls``/``versions``/``latest``/``texts_by_hash`` (hashes: the exact tables), ``counted`` (set: the
+near-duplicates whose shingles were counted), ``texts`` (hash:
 shingle count + sketch per indexed text), ``band:<key>`` (one set per LSH bucket), ``df:<row>``
 (strings of saturating ``u8`` counters: the shingle document-frequency sketch, via ``BITFIELD``)
 and ``index_shape``. Needs the ``redis`` package (the ``shared`` extra).
@@ -114,6 +115,9 @@ class SharedDedupState(DedupState):
 
     def owner_of_text(self, text_hash: str) -> str | None:
         return self._get("texts_by_hash", text_hash)
+
+    def mark_counted(self, text_hash: str) -> bool:
+        return bool(self.redis.sadd(self.prefix + "counted", text_hash))
 
     def remember(self, url_key: str, article_id: str, text_hash: str, revision: int) -> None:
         pipe = self.redis.pipeline(transaction=True)

@@ -44,8 +44,8 @@ class Deduplicator:
     - a new URL with known text -> ``same-text``; similar text -> ``near-duplicate``; else ``new``.
 
     A new article and a near-duplicate both count towards shingle document frequency (a block
-    many pages carry is boilerplate whether or not they were judged copies); an exact copy, a
-    re-run or a revision does not.
+    many pages carry is boilerplate whether or not they were judged copies), each text once; an
+    exact copy, a re-run or a revision does not.
     """
 
     def __init__(self, state: DedupState) -> None:
@@ -91,7 +91,8 @@ class Deduplicator:
         fp = state.index.fingerprint(record.text)
         matches = state.index.query(fp, exclude_id=record.id)
         if matches:
-            state.index.count(fp)
+            if state.mark_counted(text_hash):
+                state.index.count(fp)
             return self._duplicate(record, matches[0].id, "near-duplicate", matches[0].similarity)
         new_id = record.id or article_id(record.url)
         record.revision = 1

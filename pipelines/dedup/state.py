@@ -97,6 +97,11 @@ class DedupState(ABC):
         """Record one article version (a new article or a revision). The first claim of a URL key
         or a text wins (atomically, for a shared state)."""
 
+    @abstractmethod
+    def mark_counted(self, text_hash: str) -> bool:
+        """Note that the shingles of the text with ``text_hash`` were counted; False when they already
+        were (a re-run must not count a near-duplicate twice)."""
+
     def add_story(self, article_id: str, fp: Fingerprint) -> None:
         """Index a text that is not a duplicate (and count its shingles)."""
         self.index.add(article_id, fp)

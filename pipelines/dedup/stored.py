@@ -44,6 +44,8 @@ class StoredDedupState(DedupState):
         self.versions: dict[tuple[str, str], int] = {}  # (url key, content hash) -> revision
         self.latest: dict[str, int] = {}  # url key -> highest revision
         self.texts: dict[str, str] = {}  # content hash -> article id
+        self.counted: set[str] = set()  # content hashes of near-duplicates whose shingles were counted
+        self._new_counted: list[str] = []
         self.segments: list[str] = []
         self._new_urls: list[tuple[str, str, str, int]] = []
         self._flushed_rows = 0
@@ -66,6 +68,13 @@ class StoredDedupState(DedupState):
         self._apply_url(url_key, article_id, text_hash, revision)
         self._new_urls.append((url_key, article_id, text_hash, revision))
 
+    def mark_counted(self, text_hash: str) -> bool:
+        if text_hash in self.counted:
+            return False
+        self.counted.add(text_hash)
+        self._new_counted.append(text_hash)
+        return True
+
     def _apply_url(self, url_key: str, article_id: str, text_hash: str, revision: int) -> None:
         self.url_articles.setdefault(url_key, article_id)
         self.versions[(url_key, text_hash)] = revision
@@ -75,7 +84,8 @@ class StoredDedupState(DedupState):
     @property
     def dirty(self) -> bool:
         """True when there is something to flush."""
-        return bool(self._new_urls or self.rows.shingle_df.delta_inserted or len(self.rows) > self._flushed_rows)
+        return bool(self._new_urls or self._new_counted or self.rows.shingle_df.delta_inserted
+                    or len(self.rows) > self._flushed_rows)
 
     def flush(self, storage: ObjectStore | None = None, run_id: str | None = None) -> FlushResult:
         """Write what was added since the last load/flush as one segment and append it to the
@@ -141,6 +151,7 @@ class StoredDedupState(DedupState):
         if not self.segments:
             return FlushResult(None, "no stored segments to compact")
         self._new_urls = [(u, self.url_articles[u], h, r) for (u, h), r in self.versions.items()]
+        self._new_counted = sorted(self.counted)
         self._flushed_rows = 0
         key, entry = self._write_segment(storage, "compacted", whole=True)
         old = list(self.segments)
@@ -182,6 +193,7 @@ class StoredDedupState(DedupState):
             url_ids=np.array([u[1] for u in urls], dtype="S64"),
             url_hashes=np.array([u[2] for u in urls], dtype="S64"),
             url_revisions=np.array([u[3] for u in urls], dtype=np.int32),
+            counted=np.array(self._new_counted, dtype="S64"),
             # zlib level 1: the 24 MiB table compresses ~7x in a second; the default level takes 4-5 s
             df_counts_zlib=np.frombuffer(zlib.compress(counts.tobytes(), 1), dtype=np.uint8),
             df_inserted=np.array([inserted], dtype=np.int64),
@@ -193,6 +205,7 @@ class StoredDedupState(DedupState):
         with np.load(io.BytesIO(data)) as z:
             for key, aid, h, rev in zip(z["url_keys"], z["url_ids"], z["url_hashes"], z["url_revisions"], strict=True):
                 self._apply_url(key.decode(), aid.decode(), h.decode(), int(rev))
+            self.counted.update(h.decode() for h in z["counted"])
             df = self.rows.shingle_df
             counts = np.frombuffer(zlib.decompress(z["df_counts_zlib"].tobytes()), dtype=np.uint8).reshape(df.table.shape)
             df.add_counts(counts, int(z["df_inserted"][0]))
@@ -211,6 +224,7 @@ class StoredDedupState(DedupState):
         self.rows.merge()
         self._flushed_rows = len(self.rows)
         self._new_urls.clear()
+        self._new_counted.clear()
         self.rows.shingle_df.clear_delta()
 
 
