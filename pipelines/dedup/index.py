@@ -60,7 +60,7 @@ class Fingerprint:
 class Match:
     """An indexed text similar to the one queried: ``similarity`` over the whole texts (Jaccard, or
     the containment of the smaller in the larger), and ``remainder`` (the containment verified once
-    common shingles are left out; 1.0 when neither text has enough of its own to verify)."""
+    common shingles are left out; 1.0 when one text has too little of its own left to verify)."""
 
     id: str
     similarity: float
