@@ -9,7 +9,7 @@ bucket; :class:`~pipelines.dedup.shared.SharedDedupState` keeps them in Redis fo
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,8 +38,6 @@ class ObjectStore(Protocol):
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None, if_none_match: bool = False) -> str: ...
 
     def update_json(self, key: str, fn: Callable[[Any], Any]) -> Any: ...
-
-    def list_keys(self, prefix: str = "") -> Iterator[str]: ...
 
     def delete(self, key: str) -> None: ...
 
