@@ -1,6 +1,7 @@
-"""Archive writes (DESIGN.md layout): latest revision, earlier revisions, duplicates, aliases.
+"""Archive writes (DESIGN.md layout): latest revision, reader view, earlier revisions, duplicates, aliases.
 
 - ``articles/<source>/<YYYY>/<MM>/<DD>/<slug>-<id>.json``: an article, latest revision;
+- ``articles/<source>/<YYYY>/<MM>/<DD>/<slug>-<id>.html``: its reader view (:mod:`pipelines.archive.reader`);
 - ``revisions/<id>/<content-hash>.json``: an earlier revision, copied there when superseded;
 - ``_state/articles/<id>.json``: where the latest revision of ``<id>`` lives (key, hash, revision);
 - ``_state/duplicates/<original-id>/<id>-<content-hash>.json``: a duplicate record, kept whole;
@@ -8,6 +9,11 @@
 
 Every write is conditional (``If-None-Match`` to create, ``If-Match`` to replace) and skipped
 when the stored object already says the same, so re-archiving a run changes nothing.
+
+S3 requests per record: a new article costs one read (its pointer, absent) and three writes (JSON,
+reader view, pointer); an unchanged one the read alone; a revision two reads (pointer, current
+JSON) and four or five writes (the old JSON copied to ``revisions/``, new JSON, reader view,
+pointer; a delete of the old pair when its key changed). ``bench/process.py`` counts them.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from pipelines import layout
-from pipelines.layout import pointer_key, revision_key
+from pipelines.archive.reader import CONTENT_TYPE as HTML_TYPE
+from pipelines.archive.reader import render_reader_view
+from pipelines.layout import pointer_key, reader_view_key, revision_key
 from pipelines.models import Article
 from pipelines.storage import ObjectNotFound, PreconditionFailed, Storage
 
@@ -38,6 +46,11 @@ def article_key(record: Article) -> str:
 def duplicate_key(record: Article) -> str:
     """Key of a duplicate record, filed under the article it duplicates."""
     return layout.duplicate_key(str(record.duplicate_of), str(record.id), str(record.content_hash))
+
+
+def archived_key(record: Article) -> str:
+    """Where a processed record is archived: its duplicate record, else its latest-revision JSON."""
+    return duplicate_key(record) if record.duplicate_of else article_key(record)
 
 
 def _metadata(record: Article) -> dict[str, str]:
@@ -73,6 +86,14 @@ class Archiver:
         except PreconditionFailed:
             return False
         return True
+
+    def _write_reader_view(self, key: str, record: Article, *, replace: bool) -> None:
+        """The reader view beside ``key``: created once, or replaced (a new revision at the same key)."""
+        body = render_reader_view(record, key)
+        try:
+            self.storage.put_bytes(reader_view_key(key), body, content_type=HTML_TYPE, if_none_match=not replace)
+        except PreconditionFailed:
+            pass  # written by an earlier, interrupted attempt of this same record
 
     def archive(self, record: Article) -> str:
         """Write one record where it belongs and return the outcome."""
@@ -130,6 +151,7 @@ class Archiver:
                 stored = self.storage.get_json(key)
                 if stored.get("content_hash") != record.content_hash:
                     raise PreconditionFailed(f"{key}: exists with other content and no pointer (concurrent writer?)")
+            self._write_reader_view(key, record, replace=False)
             outcome = "written"
         else:
             outcome = self._supersede(record, pointer, key)
@@ -162,6 +184,8 @@ class Archiver:
             self.storage.put_json(key, body, if_match=current.etag, metadata=_metadata(record))
         else:
             self.storage.put_json(key, body, if_none_match=True, metadata=_metadata(record))
-            if current is not None:
-                self.storage.delete(old_key)
+        self._write_reader_view(key, record, replace=True)
+        if current is not None and old_key != key:
+            self.storage.delete(old_key)
+            self.storage.delete(reader_view_key(old_key))
         return "revised"

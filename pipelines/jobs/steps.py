@@ -1,0 +1,154 @@
+"""A pipeline of steps over a stream of :class:`~pipelines.models.Article` records.
+
+The shape is datatrove's: one record type, one step interface (``step(records) -> records``),
+composition as a plain loop::
+
+    for step in steps:
+        records = step(records)
+
+A step that drops a record says why, once, to a :class:`DropSink` (the processing report): a
+reason (``too-short``) or the error it raised. Nothing is dropped silently and nothing is counted
+twice.
+
+Per-record work is written as an :class:`Operation` (``apply(record) -> drop reason | None``) and
+run by :class:`Each` in this process or by :class:`InWorkers` in a pool of processes (for the
+CPU-bound, stateless operations: cleaning and tagging), which keeps the stream's order and holds
+only a bounded window of records in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Protocol
+
+from pipelines.models import Article
+
+log = logging.getLogger(__name__)
+
+
+class DropSink(Protocol):
+    """Where steps report what they drop (implemented by the processing report)."""
+
+    def drop(self, step: str, reason: str, where: str) -> None:
+        """A record left the stream for ``reason`` (e.g. ``too-short (3 < 25 words)``)."""
+
+    def fail(self, where: str, error: BaseException | str) -> None:
+        """A record left the stream because a step raised ``error``."""
+
+
+Step = Callable[[Iterable[Article]], Iterator[Article]]
+
+
+class Operation(Protocol):
+    """Per-record work: change ``record`` in place, return a drop reason or None to keep it."""
+
+    name: str
+
+    def apply(self, record: Article) -> str | None: ...
+
+
+def where(record: Article) -> str:
+    """Where a record came from, for reports: its origin and URL."""
+    return f"{record._origin or '-'} {record.url}"
+
+
+def _run(operations: Sequence[Operation], record: Article) -> tuple[str, str] | None:
+    """Apply ``operations`` in order; ``(step, reason)`` of the first drop, else None. Raises."""
+    for operation in operations:
+        reason = operation.apply(record)
+        if reason is not None:
+            return operation.name, reason
+    return None
+
+
+class Each:
+    """Apply operations to every record in this process; drop and report as they say."""
+
+    def __init__(self, operations: Sequence[Operation], sink: DropSink) -> None:
+        self.operations = list(operations)
+        self.sink = sink
+
+    def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
+        for record in records:
+            try:
+                dropped = _run(self.operations, record)
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+                self.sink.fail(where(record), exc)
+                continue
+            if dropped is not None:
+                self.sink.drop(dropped[0], dropped[1], where(record))
+                continue
+            yield record
+
+
+# --------------------------------------------------------------------------- in worker processes
+
+_WORKER_OPERATIONS: list[Operation] = []
+
+Outcome = tuple[Article | None, str | None, str | None, str | None]  # record, step, reason, error
+
+
+def _init_worker(operations: list[Operation]) -> None:
+    global _WORKER_OPERATIONS
+    _WORKER_OPERATIONS = operations
+
+
+def _apply_chunk(records: list[Article]) -> list[Outcome]:
+    return [_outcome(_WORKER_OPERATIONS, record) for record in records]
+
+
+def _outcome(operations: Sequence[Operation], record: Article) -> Outcome:
+    try:
+        dropped = _run(operations, record)
+    except Exception as exc:  # noqa: BLE001 - reported by the parent
+        return None, None, None, f"{type(exc).__name__}: {exc}"
+    if dropped is not None:
+        return None, dropped[0], dropped[1], None
+    return record, None, None, None
+
+
+class InWorkers:
+    """:class:`Each` with the operations run in ``workers`` processes (spawned once per stream,
+    only when the stream has more than one chunk). Records keep their order; at most
+    ``2 * workers`` chunks are in flight. The operations are pickled to each worker once."""
+
+    def __init__(self, operations: Sequence[Operation], sink: DropSink, *, workers: int, chunk: int = 32) -> None:
+        self.operations = list(operations)
+        self.sink = sink
+        self.workers = workers
+        self.chunk = chunk
+
+    def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
+        stream = iter(records)
+        first = list(islice(stream, self.chunk))
+        if self.workers < 2 or len(first) < self.chunk:
+            yield from Each(self.operations, self.sink)(first)
+            yield from Each(self.operations, self.sink)(stream)
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(self.operations,)) as pool:
+            pending: deque[tuple[list[Article], Future[list[Outcome]]]] = deque()
+            chunks = iter(lambda: list(islice(stream, self.chunk)), [])
+            pending.append((first, pool.submit(_apply_chunk, first)))
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(_apply_chunk, chunk)))
+                if len(pending) >= 2 * self.workers:
+                    yield from self._results(*pending.popleft())
+            while pending:
+                yield from self._results(*pending.popleft())
+
+    def _results(self, sent: list[Article], future: Future[list[Outcome]]) -> Iterator[Article]:
+        for original, (record, step, reason, error) in zip(sent, future.result(), strict=True):
+            if error is not None:
+                self.sink.fail(where(original), error)
+            elif record is None:
+                self.sink.drop(str(step), str(reason), where(original))
+            else:
+                record._origin = original._origin  # private attributes do not travel through pickle
+                yield record
