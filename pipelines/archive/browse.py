@@ -27,7 +27,7 @@ from html import escape
 from typing import Any
 
 from pipelines import layout
-from pipelines.archive.manifests import read_manifest_rows
+from pipelines.archive.manifests import labels, latest_rows, read_manifest_rows
 from pipelines.archive.reader import CONTENT_TYPE, page
 from pipelines.storage import Storage
 
@@ -77,13 +77,11 @@ class Entry:
             key=row["key"], source=source, day=day, title=row.get("title") or "(untitled)",
             published=published.strftime("%Y-%m-%d %H:%M") if published else "",
             authors=", ".join(row.get("authors") or []), language=row.get("language") or "",
-            labels=tuple(dict.fromkeys([*(row.get("topics") or []), *(row.get("tags") or [])])),
+            labels=tuple(labels(row)),
         )
 
 
 def _entries(rows: Iterable[Mapping[str, Any]]) -> list[Entry]:
-    from pipelines.archive.manifests import latest_rows
-
     found = (Entry.from_row(row) for row in latest_rows(rows))
     return sorted((e for e in found if e is not None), key=lambda e: (e.day, e.published, e.key), reverse=True)
 

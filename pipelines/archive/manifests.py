@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,6 +55,7 @@ SCHEMA = pa.schema([
     pa.field("language", pa.string()),
     pa.field("topics", pa.list_(pa.string())),
     pa.field("tags", pa.list_(pa.string())),
+    pa.field("categories", pa.list_(pa.string())),
     pa.field("duplicate_of", pa.string()),
     pa.field("duplicate_kind", pa.string()),
     pa.field("similarity", pa.float64()),
@@ -84,6 +85,7 @@ def manifest_row(record: Article) -> dict[str, Any]:
         "language": record.language,
         "topics": list(record.topics),
         "tags": list(record.tags),
+        "categories": list(record.categories),
         "duplicate_of": record.duplicate_of,
         "duplicate_kind": record.duplicate_kind,
         "similarity": record.similarity,
@@ -208,6 +210,11 @@ def read_manifest_rows(storage: Storage, *, since: date | None = None, until: da
     row per article id: the highest revision, then the latest run (duplicates keep their own id)."""
     rows = read_manifests(storage, since=since, until=until, run_ids=run_ids).to_pylist()
     return latest_rows(rows) if latest else rows
+
+
+def labels(row: Mapping[str, Any]) -> list[str]:
+    """A row's topics, page categories and page tags, once each (what browse pages and ``ls --tag`` use)."""
+    return list(dict.fromkeys([*(row.get("topics") or []), *(row.get("categories") or []), *(row.get("tags") or [])]))
 
 
 def latest_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

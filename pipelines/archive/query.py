@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pipelines import layout
-from pipelines.archive.manifests import read_manifest_rows
+from pipelines.archive.manifests import labels, read_manifest_rows
 from pipelines.storage import InvalidKey, ObjectNotFound, Storage
 
 
@@ -43,7 +43,7 @@ def list_articles(storage: Storage, *, source: str | None = None, since: date | 
         when = _when(row)
         if since and (when is None or when.astimezone(UTC).date() < since):
             continue
-        if tag and tag not in (row.get("tags") or []) and tag not in (row.get("topics") or []):
+        if tag and tag not in labels(row):
             continue
         if language and row.get("language") != language:
             continue
@@ -60,8 +60,8 @@ def search_articles(storage: Storage, query: str, *, source: str | None = None) 
     words = [w.casefold() for w in _WORD.findall(query)]
     hits = []
     for row in list_articles(storage, source=source):
-        hay = " ".join([row.get("title") or "", " ".join(row.get("authors") or []), " ".join(row.get("tags") or []),
-                        " ".join(row.get("topics") or []), row.get("source") or "", row.get("url") or ""]).casefold()
+        hay = " ".join([row.get("title") or "", " ".join(row.get("authors") or []),
+                        " ".join(labels(row)), row.get("source") or "", row.get("url") or ""]).casefold()
         if all(w in hay for w in words):
             hits.append(row)
     return hits

@@ -92,7 +92,7 @@ def _time(label: str, when: datetime | None) -> str:
 
 def tag_links(record: Article, from_key: str) -> list[tuple[str, str]]:
     """``(label, relative link)`` of the browse page of each topic and tag of ``record``."""
-    labels = list(dict.fromkeys([*record.topics, *record.tags]))
+    labels = list(dict.fromkeys([*record.topics, *record.categories, *record.tags]))
     return [(label, layout.relative_link(from_key, layout.browse_tag_key(label))) for label in labels]
 
 

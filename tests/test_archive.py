@@ -1,0 +1,246 @@
+"""The archive a user browses and queries: keys, reader views, raw WARC, manifests, browse pages, CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipelines import layout
+from pipelines.archive.archiver import archived_key, article_key
+from pipelines.archive.reader import render_reader_view
+from pipelines.config import parse_sources
+from pipelines.jobs.process import ProcessConfig, process_run, unprocessed_runs
+from pipelines.models import Article
+from pipelines.storage import validate_key
+
+REPO = Path(__file__).resolve().parents[1]
+WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+RUN = "20261120T093000Z-abc123"
+SOURCES = parse_sources({"sources": [{"id": "herald", "start_urls": ["https://herald.example/"]},
+                                     {"id": "wire", "start_urls": ["https://wire.example/"]}]})
+
+WORDS = ("council budget transit river harbour school hospital election museum library market bridge festival "
+         "weather court police farmers union teachers energy housing park railway airport").split()
+
+
+def story(n: int, paragraphs: int = 4) -> str:
+    """A distinct, deterministic text of about 120 words per paragraph (no two stories alike)."""
+    out = []
+    for p in range(paragraphs):
+        words = [WORDS[(n * 7 + p * 3 + i * (n % 5 + 1)) % len(WORDS)] for i in range(24)]
+        out.append(f"Story {n} part {p}: " + " ".join(words) + f" number {n * 1000 + p}.")
+        out.append(" ".join(f"w{n}x{p}x{i}" for i in range(40)))
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- keys (no server)
+
+HOSTILE_URLS = [
+    "https://ex.example/../../etc/passwd",
+    "https://ex.example//double//slash//",
+    "https://ex.example/" + "a" * 2000,
+    "https://ex.example/\u0000\u0007ctl\r\n?x=1",
+    "https://ex.example/%2e%2e/%2F%2F/",
+    "https://例え.テスト/ニュース/記事?q=東京",
+]
+HOSTILE_TITLES = ["../../../etc/passwd", "//", "a/b\\c", "\u0000\u001f\u007f ctl", "Ñandú — 東京 🚀" * 50, "." , "..", ""]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_hostile_urls_and_titles_give_safe_keys(url: str, title: str) -> None:
+    record = Article(url=url, title=title, source="../" + title, published=WHEN, content_hash="ab" * 8)
+    keys = [article_key(record), layout.reader_view_key(article_key(record)), layout.pointer_key(str(record.id)),
+            layout.revision_key(str(record.id), "ab" * 8), layout.browse_tag_key(title or "x"),
+            layout.browse_day_key(record.source or "", WHEN.date()), layout.raw_warc_key(record.source or "", WHEN, RUN)]
+    record.duplicate_of = "f" * 16
+    keys.append(archived_key(record))
+    for key in keys:
+        assert validate_key(key) == key
+        assert re.fullmatch(r"[A-Za-z0-9_=./-]+", key), key
+        assert len(key) <= 300 and "//" not in key and "/../" not in key and not key.startswith("/")
+
+
+def test_reader_view_escapes_everything_and_forbids_scripts() -> None:
+    record = Article(url="javascript:alert(1)", title="<script>alert('t')</script>",
+                     text="Intro <img src=x onerror=alert(1)>\n<a href=\"javascript:x\" onclick=\"y()\">z</a>",
+                     authors=["<b onmouseover=alert(2)>Eve</b>"], tags=["<svg onload=alert(3)>"], published=WHEN)
+    html = render_reader_view(record, "articles/x/2026/11/20/t-abc.json").decode("utf-8")
+    import lxml.html
+
+    doc = lxml.html.fromstring(html)
+    assert {e.tag for e in doc.iter()} & {"script", "img", "svg", "iframe", "object", "embed"} == set()
+    assert not [a for e in doc.iter() for a in e.attrib if a.lower().startswith("on")], "an event handler survived"
+    assert all(not e.get("href", "").lower().startswith("javascript") for e in doc.iter("a"))
+    assert doc.findtext(".//h1") == "<script>alert('t')</script>"  # shown as text
+    assert '<meta charset="utf-8">' in html
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert "default-src 'none'" in csp and "script-src" not in csp and "img-src 'none'" in csp
+
+
+# --------------------------------------------------------------------------- a processed run (real server)
+
+
+def _warc(records: list[tuple[str, bytes]]) -> tuple[bytes, list[str]]:
+    """A gzipped WARC with one response record per (url, html); returns it and the record ids."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    ids = []
+    for url, body in records:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body), http_headers=headers)
+        writer.write_record(record)
+        ids.append(record.rec_headers.get_header("WARC-Record-ID"))
+    return out.getvalue(), ids
+
+
+def stage_run(storage, run_id: str, numbers: list[int], source: str = "herald", *, warc: bool = True) -> list[Article]:
+    records = [Article(url=f"https://{source}.example/2026/11/20/story-{n}/", title=f"Story number {n}",
+                       text=story(n), published=WHEN, source=source, authors=["Ana Ruiz"],
+                       categories=["Local News"] if n % 2 else ["Sport"], fetched_at=WHEN) for n in numbers]
+    if warc:
+        data, ids = _warc([(r.url, f"<html><title>{r.title}</title></html>".encode()) for r in records])
+        for record, record_id in zip(records, ids, strict=True):
+            record.warc_record_id = record_id
+        storage.put_bytes(layout.staged_key(run_id, source, layout.WARC_FILE), data, content_type="application/warc")
+    lines = "\n".join(r.to_json() for r in records) + "\n"
+    storage.put_bytes(layout.staged_key(run_id, source, layout.RECORDS_FILE), lines.encode(), content_type="application/x-ndjson")
+    return records
+
+
+def snapshot(storage) -> dict[str, str]:
+    """Every object's ETag, except the run reports (which record timings)."""
+    return {k: storage.head(k).etag for k in storage.list_keys("") if not k.startswith(layout.RUNS)}
+
+
+@pytest.mark.integration
+def test_processed_run_has_reader_views_raw_warc_manifest_and_browse_pages(public_s3_settings) -> None:
+    from pipelines.archive.manifests import duckdb_connect, read_manifest_rows
+    from pipelines.archive.raw import read_warc_record
+    from pipelines.storage import Storage
+
+    s3_settings = public_s3_settings
+    storage = Storage(s3_settings)
+    staged = stage_run(storage, RUN, list(range(1, 9)))
+    copy = staged[0].model_copy(update={"url": "https://wire.example/copy-of-1", "id": None, "source": "wire",
+                                        "warc_record_id": None})
+    storage.put_bytes(layout.staged_key(RUN, "wire", layout.RECORDS_FILE),
+                      (Article(**copy.model_dump(exclude={"id"})).to_json() + "\n").encode())
+    assert unprocessed_runs(storage) == [RUN]
+
+    report = process_run(storage, None, SOURCES)
+    assert report.failed == 0 and report.dedup == {"new": 8, "same-text": 1}
+    assert unprocessed_runs(storage) == []
+
+    # raw WARC moved out of staging, and every article knows where its response is
+    raw_key = layout.raw_warc_key("herald", WHEN, RUN)
+    assert report.raw == {"herald": raw_key}
+    assert storage.exists(raw_key) and not storage.exists(layout.staged_key(RUN, "herald", layout.WARC_FILE))
+    pointer = storage.get_json(layout.pointer_key(str(staged[2].id)))
+    doc = storage.get_json(pointer["key"])
+    assert doc["warc_key"] == raw_key and doc["warc_record_id"] == staged[2].warc_record_id
+    target, body = read_warc_record(storage, raw_key, doc["warc_record_id"])
+    assert target == staged[2].url and b"Story number 3" in body
+
+    # one JSON and one reader view per article
+    keys = list(storage.list_keys(layout.ARTICLES))
+    assert len([k for k in keys if k.endswith(".json")]) == 8 == len([k for k in keys if k.endswith(".html")])
+    view = storage.get(layout.reader_view_key(pointer["key"]))
+    assert view.content_type == "text/html; charset=utf-8" and b"Story number 3" in view.body
+
+    # the manifest: one row per archived record, queryable by DuckDB straight from the bucket
+    rows = read_manifest_rows(storage)
+    assert len(rows) == 9 == len(report.rows) and {r["run_id"] for r in rows} == {RUN}
+    assert report.manifest == layout.manifest_key(WHEN.date(), RUN)
+    con = duckdb_connect(s3_settings)
+    assert con.execute("select count(*) from manifests").fetchall()[0][0] == 9
+    assert con.execute("select count(*) from manifests where duplicate_of is not null").fetchall()[0][0] == 1
+    by_date = con.execute("select date, count(*) from manifests group by date").fetchall()
+    assert by_date == [("2026-11-20", 9)]
+
+    # browse pages, readable without credentials; nothing else is
+    index = urllib.request.urlopen(f"{s3_settings.endpoint_url}/{s3_settings.bucket}/browse/index.html", timeout=10)
+    assert index.headers["Content-Type"] == "text/html; charset=utf-8" and b"8 article(s)" in index.read()
+    for private in (raw_key, layout.pointer_key(str(staged[2].id)), layout.manifest_key(WHEN.date(), RUN)):
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(f"{s3_settings.endpoint_url}/{s3_settings.bucket}/{private}", timeout=10)
+        assert denied.value.code == 403, private
+    assert storage.exists(layout.browse_day_key("herald", WHEN.date()))
+    assert storage.exists(layout.browse_tag_key("local-news"))
+
+    # processing the same run again changes nothing: same keys, same ETags
+    before = snapshot(storage)
+    again = process_run(storage, RUN, SOURCES)
+    assert again.failed == 0 and again.dedup == {"unchanged": 8, "same-text": 1}
+    assert snapshot(storage) == before
+
+
+def _cli(s3_settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **s3_settings.to_env(), "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.integration
+def test_ls_show_search_json_and_text(storage, s3_settings) -> None:
+    staged = stage_run(storage, RUN, [1, 2, 3], warc=False)
+    process_run(storage, RUN, SOURCES)
+
+    listed = json.loads(_cli(s3_settings, "ls", "--json").stdout)
+    assert listed["count"] == 3 and {a["id"] for a in listed["articles"]} == {r.id for r in staged}
+    assert json.loads(_cli(s3_settings, "ls", "--json", "--tag", "sport").stdout)["count"] == 1
+    assert json.loads(_cli(s3_settings, "ls", "--json", "--since", "2026-11-21").stdout)["count"] == 0
+    assert json.loads(_cli(s3_settings, "ls", "--json", "--source", "wire").stdout)["count"] == 0
+
+    shown = json.loads(_cli(s3_settings, "show", str(staged[1].id), "--json").stdout)
+    assert shown["title"] == "Story number 2" and shown["text"] == staged[1].text
+    by_key = json.loads(_cli(s3_settings, "show", listed["articles"][0]["key"], "--json").stdout)
+    assert by_key["id"] == listed["articles"][0]["id"]
+    text = _cli(s3_settings, "show", str(staged[1].id))
+    assert text.returncode == 0 and text.stdout.startswith("Story number 2\n") and "By:" in text.stdout
+
+    found = json.loads(_cli(s3_settings, "search", "story number 3", "--json").stdout)
+    assert [a["id"] for a in found["articles"]] == [staged[2].id]
+    missing = _cli(s3_settings, "show", "0123456789abcdef")
+    assert missing.returncode == 1 and "no archived article" in missing.stderr and missing.stderr.count("\n") == 1
+
+    url = _cli(s3_settings, "open", str(staged[0].id)).stdout.strip()
+    assert "X-Amz-Signature=" in url
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert b"Story number 1" in response.read()
+
+
+@pytest.mark.integration
+def test_two_processes_over_overlapping_runs_lose_nothing_and_duplicate_nothing(storage, s3_settings) -> None:
+    first = stage_run(storage, "20261120T100000Z-aaaaaa", list(range(0, 40)), warc=False)
+    second = stage_run(storage, "20261120T100001Z-bbbbbb", list(range(20, 60)), warc=False)
+    env = {**os.environ, **s3_settings.to_env(), "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-m", "pipelines.cli", "process", "--run", run], env=env, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for run in ("20261120T100000Z-aaaaaa", "20261120T100001Z-bbbbbb")]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        assert json.loads(out)["failed"] == 0, out
+
+    ids = {r.id for r in first + second}
+    assert len(ids) == 60
+    keys = list(storage.list_keys(layout.ARTICLES))
+    json_keys = [k for k in keys if k.endswith(".json")]
+    assert len(json_keys) == 60 and len([k for k in keys if k.endswith(".html")]) == 60
+    assert {storage.get_json(k)["id"] for k in json_keys} == ids
+    for article_id in ids:
+        assert storage.get_json(layout.pointer_key(str(article_id)))["key"] in json_keys
