@@ -22,6 +22,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from pipelines import layout
@@ -103,6 +104,28 @@ class Archiver:
         with self._lock:
             self.outcomes[outcome] += 1
         return outcome
+
+    def archive_many(self, records: list[Article], threads: Executor) -> list[str | BaseException]:
+        """Archive a batch on ``threads`` (S3 round trips dominate) in the order that matters:
+        records of one article in sequence, articles before the duplicates that alias them.
+        Returns each record's outcome, or the exception it raised, in the batch's order."""
+        groups: dict[tuple[int, str], list[int]] = {}
+        for position, record in enumerate(records):
+            target = record.duplicate_of or record.id or ""
+            groups.setdefault((1 if record.duplicate_of else 0, target), []).append(position)
+        outcomes: list[str | BaseException] = [""] * len(records)
+
+        def run(positions: list[int]) -> None:
+            for position in positions:
+                try:
+                    outcomes[position] = self.archive(records[position])
+                except Exception as exc:  # noqa: BLE001 - returned to the caller, who counts it
+                    outcomes[position] = exc
+
+        for phase in (0, 1):
+            for future in [threads.submit(run, g) for (p, _), g in groups.items() if p == phase]:
+                future.result()
+        return outcomes
 
     def _archive_duplicate(self, record: Article) -> str:
         created = self._create(duplicate_key(record), record)

@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -33,7 +35,7 @@ from pipelines.clean import clean_text
 from pipelines.config import Source, SourcesConfig
 from pipelines.dedup import REDIS_URL_ENV, DedupConfig, Deduplicator, DedupState, connect_shared_state
 from pipelines.extract import DEFAULT_MIN_WORDS
-from pipelines.jobs.steps import Each, InWorkers, Step, where
+from pipelines.jobs.steps import ERROR_MARK, Each, InWorkers, Step, WorkerLanes, archive_chunk, where
 from pipelines.models import Article
 from pipelines.storage import Storage
 from pipelines.text import count_words
@@ -234,58 +236,64 @@ class Dedup:
 
 
 class Archive:
-    """Step: archive records in batches on a thread pool (S3 round trips dominate), in the order
-    that matters: records of one article in sequence, articles before the duplicates that alias
-    them. Yields each archived record (in stream order); a failure is reported and dropped."""
+    """Step: archive records in batches, yielding each archived record in stream order; a failure
+    is reported and dropped. Small runs archive on a thread pool here; with ``lanes`` a batch is
+    split by article over the worker processes (their own boto3 clients: the GIL is no limit),
+    up to ``2 * lanes`` batches in flight while the stream goes on.
 
-    def __init__(self, archiver: Archiver, report: ProcessReport, *, workers: int, batch: int) -> None:
-        self.archiver, self.report = archiver, report
+    ``checkpoint`` (the dedup state's flush) runs every ``every`` records, once every record
+    before it is archived: the state never says "seen" for an article that is not stored."""
+
+    def __init__(self, archiver: Archiver, report: ProcessReport, *, workers: int, batch: int,
+                 lanes: WorkerLanes | None = None, checkpoint: Callable[[], Any] | None = None, every: int = 0) -> None:
+        self.archiver, self.report, self.lanes = archiver, report, lanes
         self.workers, self.batch = max(1, workers), max(1, batch)
+        self.checkpoint, self.every = checkpoint, every
 
     def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
         stream = iter(records)
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="archive") as pool:
+        pending: deque[tuple[list[Article], list[tuple[list[int], Future[list[str]]]]]] = deque()
+        done = 0
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="archive") as threads:
             for batch in iter(lambda: list(islice(stream, self.batch)), []):
-                yield from self._archive(pool, batch)
+                if self.lanes is None or (not pending and len(batch) < self.batch and done == 0):
+                    outcomes: list[str | BaseException] = self.archiver.archive_many(batch, threads)
+                    yield from self._report(batch, outcomes)
+                else:
+                    pending.append((batch, self._submit(batch)))
+                    while len(pending) > 2 * self.lanes.n:
+                        yield from self._collect(*pending.popleft())
+                done += len(batch)
+                if self.checkpoint and self.every and done // self.every > (done - len(batch)) // self.every:
+                    while pending:
+                        yield from self._collect(*pending.popleft())
+                    self.checkpoint()
+            while pending:
+                yield from self._collect(*pending.popleft())
 
-    def _archive(self, pool: ThreadPoolExecutor, batch: list[Article]) -> Iterator[Article]:
-        groups: dict[tuple[int, str], list[Article]] = {}
-        for record in batch:
-            target = record.duplicate_of or record.id or ""
-            groups.setdefault((1 if record.duplicate_of else 0, target), []).append(record)
-        outcomes: dict[int, str | BaseException] = {}
+    def _submit(self, batch: list[Article]) -> list[tuple[list[int], Future[list[str]]]]:
+        assert self.lanes is not None
+        by_lane: dict[int, list[int]] = {}
+        for position, record in enumerate(batch):
+            lane = zlib.crc32(str(record.duplicate_of or record.id).encode()) % self.lanes.n
+            by_lane.setdefault(lane, []).append(position)
+        return [(positions, self.lanes.submit(lane, archive_chunk, [batch[i] for i in positions]))
+                for lane, positions in by_lane.items()]
 
-        def run(group: list[Article]) -> None:
-            for record in group:
-                try:
-                    outcomes[id(record)] = self.archiver.archive(record)
-                except Exception as exc:  # noqa: BLE001 - reported per record below
-                    outcomes[id(record)] = exc
+    def _collect(self, batch: list[Article], parts: list[tuple[list[int], Future[list[str]]]]) -> Iterator[Article]:
+        outcomes: list[str | BaseException] = [""] * len(batch)
+        for positions, future in parts:
+            for position, outcome in zip(positions, future.result(), strict=True):
+                outcomes[position] = RuntimeError(outcome[len(ERROR_MARK):]) if outcome.startswith(ERROR_MARK) else outcome
+        yield from self._report(batch, outcomes)
 
-        for phase in (0, 1):
-            for future in [pool.submit(run, g) for (p, _), g in groups.items() if p == phase]:
-                future.result()
-        for record in batch:
-            outcome = outcomes[id(record)]
+    def _report(self, batch: list[Article], outcomes: list[str | BaseException]) -> Iterator[Article]:
+        for record, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 self.report.fail(where(record), outcome)
                 continue
             self.report.archive[outcome] += 1
             yield record
-
-
-class Checkpoint:
-    """Step: flush the dedup state every ``every`` records that passed the archive step. (Lazy
-    steps guarantee that every record the state has seen is archived by then.)"""
-
-    def __init__(self, state: DedupState, storage: Storage, run_id: str | None, every: int) -> None:
-        self.state, self.storage, self.run_id, self.every = state, storage, run_id, every
-
-    def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
-        for count, record in enumerate(records, 1):
-            yield record
-            if self.every and count % self.every == 0:
-                self.state.flush(self.storage, self.run_id)
 
 
 class LocateWarc:
@@ -320,7 +328,7 @@ def process_records(
     """Clean, tag, deduplicate and archive ``records``; persist the dedup state; return the counts.
 
     The steps (``Intake``, ``Clean`` + ``Tag`` in worker processes, ``LocateWarc``, ``Dedup``,
-    ``Archive``, ``Checkpoint``) are composed as ``for step in steps: records = step(records)``;
+    ``Archive`` with the state's checkpoints) are composed as ``for step in steps: records = step(records)``;
     every record that leaves the stream is counted once with its reason. ``records`` may be
     ``(where, record_or_error)`` pairs from :func:`read_staged`. ``state`` defaults to the one
     stored in ``storage`` (loaded, then flushed at the end and every ``flush_every`` records).
@@ -336,22 +344,22 @@ def process_records(
         state = DedupState.load(storage, config.dedup, cache_dir=config.cache_dir)
     report = ProcessReport(run_id=run_id)
     operations = [Clean(source_map, config.min_words), Tag(Tagger(load_taxonomy(config.taxonomy), source_map))]
-    steps: list[Step] = [
-        Intake(report),
-        InWorkers(operations, report, workers=_workers(config), chunk=config.worker_chunk),
-        LocateWarc(warc_keys or {}),
-        Each([Dedup(Deduplicator(state), report.dedup)], report),
-    ]
-    if config.archive:
-        steps += [
-            Archive(Archiver(storage), report, workers=config.archive_workers, batch=config.archive_batch),
-            Checkpoint(state, storage, run_id, config.flush_every),
-        ]
+    workers = _workers(config)
     started = time.perf_counter()
-    stream: Iterable[Any] = records
-    for step in steps:
-        stream = step(stream)
-    report.rows = [manifest_row(record) for record in stream]
+    with WorkerLanes(workers, operations, storage.settings) if workers > 1 else nullcontext() as lanes:
+        steps: list[Step] = [
+            Intake(report),
+            InWorkers(operations, report, lanes, chunk=config.worker_chunk),
+            LocateWarc(warc_keys or {}),
+            Each([Dedup(Deduplicator(state), report.dedup)], report),
+        ]
+        if config.archive:
+            steps.append(Archive(Archiver(storage), report, workers=config.archive_workers, batch=config.archive_batch,
+                                 lanes=lanes, checkpoint=lambda: state.flush(storage, run_id), every=config.flush_every))
+        stream: Iterable[Any] = records
+        for step in steps:
+            stream = step(stream)
+        report.rows = [manifest_row(record) for record in stream]
     state.flush(storage, run_id)
     report.seconds = time.perf_counter() - started
     log.info("%s", report)

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipelines.models import Article
 
@@ -88,18 +88,35 @@ class Each:
 
 # --------------------------------------------------------------------------- in worker processes
 
-_WORKER_OPERATIONS: list[Operation] = []
+_WORKER: dict[str, Any] = {}
 
 Outcome = tuple[Article | None, str | None, str | None, str | None]  # record, step, reason, error
 
 
-def _init_worker(operations: list[Operation]) -> None:
-    global _WORKER_OPERATIONS
-    _WORKER_OPERATIONS = operations
+def _init_worker(operations: list[Operation], settings: Any) -> None:
+    _WORKER.update(operations=operations, settings=settings)
 
 
 def _apply_chunk(records: list[Article]) -> list[Outcome]:
-    return [_outcome(_WORKER_OPERATIONS, record) for record in records]
+    return [_outcome(_WORKER["operations"], record) for record in records]
+
+
+def archive_chunk(records: list[Article]) -> list[str]:
+    """Archive records in the worker (its own boto3 client and threads); outcomes, or
+    ``"!error: message"`` for a record that failed."""
+    if "archiver" not in _WORKER:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from pipelines.archive import Archiver
+        from pipelines.storage import Storage
+
+        _WORKER["archiver"] = Archiver(Storage(_WORKER["settings"]))
+        _WORKER["threads"] = ThreadPoolExecutor(max_workers=8, thread_name_prefix="archive")
+    outcomes = _WORKER["archiver"].archive_many(records, _WORKER["threads"])
+    return [o if isinstance(o, str) else f"{ERROR_MARK}{type(o).__name__}: {o}" for o in outcomes]
+
+
+ERROR_MARK = "!error: "
 
 
 def _outcome(operations: Sequence[Operation], record: Article) -> Outcome:
@@ -112,36 +129,61 @@ def _outcome(operations: Sequence[Operation], record: Article) -> Outcome:
     return record, None, None, None
 
 
-class InWorkers:
-    """:class:`Each` with the operations run in ``workers`` processes (spawned once per stream,
-    only when the stream has more than one chunk). Records keep their order; at most
-    ``2 * workers`` chunks are in flight. The operations are pickled to each worker once."""
+class WorkerLanes:
+    """``n`` worker processes (spawned on first use, each importing the library once), each a
+    lane that runs its tasks in order: per-record operations (:class:`InWorkers`) and archive
+    batches (the same article always goes to the same lane, so its records stay in order).
+    Spreads the CPU work of a run (cleaning, tagging, boto3) over the machine's cores."""
 
-    def __init__(self, operations: Sequence[Operation], sink: DropSink, *, workers: int, chunk: int = 32) -> None:
+    def __init__(self, n: int, operations: Sequence[Operation], settings: Any) -> None:
+        self.n = n
+        self.operations = list(operations)
+        self.settings = settings
+        self._lanes: list[ProcessPoolExecutor] = []
+
+    def __enter__(self) -> WorkerLanes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for lane in self._lanes:
+            lane.shutdown(wait=True, cancel_futures=True)
+        self._lanes.clear()
+
+    def submit(self, lane: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        if not self._lanes:
+            context = multiprocessing.get_context("spawn")
+            self._lanes = [ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker,
+                                               initargs=(self.operations, self.settings)) for _ in range(self.n)]
+        return self._lanes[lane % self.n].submit(fn, *args)
+
+
+class InWorkers:
+    """:class:`Each` with the operations run on :class:`WorkerLanes` (only when the stream has
+    more than one chunk; a small run stays in this process). Records keep their order; at most
+    ``2 * lanes`` chunks are in flight."""
+
+    def __init__(self, operations: Sequence[Operation], sink: DropSink, lanes: WorkerLanes | None, *,
+                 chunk: int = 32) -> None:
         self.operations = list(operations)
         self.sink = sink
-        self.workers = workers
+        self.lanes = lanes
         self.chunk = chunk
 
     def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
         stream = iter(records)
         first = list(islice(stream, self.chunk))
-        if self.workers < 2 or len(first) < self.chunk:
+        if self.lanes is None or self.lanes.n < 2 or len(first) < self.chunk:
             yield from Each(self.operations, self.sink)(first)
             yield from Each(self.operations, self.sink)(stream)
             return
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(self.operations,)) as pool:
-            pending: deque[tuple[list[Article], Future[list[Outcome]]]] = deque()
-            chunks = iter(lambda: list(islice(stream, self.chunk)), [])
-            pending.append((first, pool.submit(_apply_chunk, first)))
-            for chunk in chunks:
-                pending.append((chunk, pool.submit(_apply_chunk, chunk)))
-                if len(pending) >= 2 * self.workers:
-                    yield from self._results(*pending.popleft())
-            while pending:
+        pending: deque[tuple[list[Article], Future[list[Outcome]]]] = deque()
+        chunks = iter(lambda: list(islice(stream, self.chunk)), [])
+        for number, chunk in enumerate(_prepend(first, chunks)):
+            pending.append((chunk, self.lanes.submit(number, _apply_chunk, chunk)))
+            if len(pending) >= 2 * self.lanes.n:
                 yield from self._results(*pending.popleft())
+        while pending:
+            yield from self._results(*pending.popleft())
 
     def _results(self, sent: list[Article], future: Future[list[Outcome]]) -> Iterator[Article]:
         for original, (record, step, reason, error) in zip(sent, future.result(), strict=True):
@@ -152,3 +194,8 @@ class InWorkers:
             else:
                 record._origin = original._origin  # private attributes do not travel through pickle
                 yield record
+
+
+def _prepend(first: list[Article], rest: Iterator[list[Article]]) -> Iterator[list[Article]]:
+    yield first
+    yield from rest
