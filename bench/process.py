@@ -30,6 +30,7 @@ import logging
 import os
 import platform
 import re
+import resource
 import secrets
 import sys
 import tempfile
@@ -161,19 +162,105 @@ def _per_article(ops: dict[str, int], articles: int) -> dict[str, float]:
 # --------------------------------------------------------------------------- phases
 
 
-def phase(name: str, storage: Storage, counter: RequestCounter, run_id: str, config: ProcessConfig) -> dict:
+def _proc_cpu(pid: int) -> tuple[int, float] | None:
+    """``(parent pid, CPU seconds)`` of a live process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds of this process, of every process descending from it (the worker processes,
+    forked by multiprocessing's fork server), and of the SeaweedFS server, sampled every 0.1 s
+    while a phase runs (a worker's last 0.1 s before it exits can be missed)."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _descendants(self) -> dict[int, float]:
+        table = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and (info := _proc_cpu(int(entry))) is not None:
+                table[int(entry)] = info
+        me, found = os.getpid(), {}
+        for pid, (ppid, cpu) in table.items():
+            parent, hops = ppid, 0
+            while parent not in (0, 1, me) and parent in table and hops < 10:
+                parent, hops = table[parent][0], hops + 1
+            if parent == me and pid != self.server_pid:
+                found[pid] = cpu
+        return found
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.1):
+            for pid, cpu in self._descendants().items():
+                self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+
+    def __enter__(self) -> CpuMeter:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        self.own0 = own.ru_utime + own.ru_stime
+        self.server0 = (_proc_cpu(self.server_pid) or (0, 0.0))[1] if self.server_pid else 0.0
+        self.before = self._descendants()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        self.result = {
+            "process": round(own.ru_utime + own.ru_stime - self.own0, 2),
+            "workers": round(sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.seen.items()), 2),
+            "seaweedfs": round(((_proc_cpu(self.server_pid) or (0, 0.0))[1] - self.server0) if self.server_pid else 0.0, 2),
+        }
+
+
+def phase(name: str, storage: Storage, counter: RequestCounter, run_id: str, config: ProcessConfig,
+          server_pid: int | None) -> dict:
     counter.take()
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    report = process_run(storage, run_id, None, config)
+    with CpuMeter(server_pid) as meter:
+        report = process_run(storage, run_id, None, config)
     seconds = time.perf_counter() - started
+    cpu = meter.result
     ops, _ = counter.take()
+    total_cpu = sum(cpu.values())
     result = {
         "phase": name, "records": report.records, "seconds": round(seconds, 2),
         "articles_per_second": round(report.records / seconds, 1), "dedup": dict(report.dedup),
         "archive": dict(report.archive), "failed": report.failed, "requests": ops,
+        "cpu_seconds": cpu, "cpu_ms_per_article": round(1000 * total_cpu / max(1, report.records), 2),
+        # what 2 otherwise idle cores would give at this CPU cost (the machine is shared: see load)
+        "articles_per_second_2_cores_cpu_bound": round(2 * report.records / total_cpu, 1) if total_cpu else None,
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
-    log.info("%s: %d records in %.1fs (%.1f/s) %s", name, report.records, seconds, report.records / seconds, report.archive)
+    log.info("%s: %d records in %.1fs (%.1f/s), cpu %s, load %s, %s", name, report.records, seconds,
+             report.records / seconds, cpu, result["load_average"], report.archive)
     return result
+
+
+def run_phases(server: SeaweedServer, bucket: str, articles: list[Article], copies: list[Article],
+               config: ProcessConfig) -> dict[str, dict]:
+    """The four phases (new, unchanged, duplicate, revision) on a fresh bucket."""
+    storage = Storage(server.settings(bucket))
+    storage.ensure_bucket()
+    counter = RequestCounter(storage)
+    stage(storage, RUN_1, articles)
+    phases = {"new": phase("new", storage, counter, RUN_1, config, server.pid)}
+    phases["unchanged"] = phase("unchanged", storage, counter, RUN_1, config, server.pid)
+    stage(storage, RUN_DUP, copies)
+    phases["duplicate"] = phase("duplicate", storage, counter, RUN_DUP, config, server.pid)
+    updated = [a.model_copy(update={"text": a.text + "\nCorrection: an earlier version of this article misstated a date."})
+               for a in articles[: len(articles) // 10]]
+    stage(storage, RUN_2, updated)
+    phases["revision"] = phase("revision", storage, counter, RUN_2, config, server.pid)
+    return phases
 
 
 def main() -> None:
@@ -194,33 +281,27 @@ def main() -> None:
         server = SeaweedServer(Path(tmp), StackPorts.free(), "NABENCH" + secrets.token_hex(4).upper(), secrets.token_hex(20))
         server.start(timeout=60)
         try:
-            storage = Storage(server.settings("bench"))
-            storage.ensure_bucket()
-            counter = RequestCounter(storage)
-            config = ProcessConfig(workers=args.workers)
-            stage(storage, RUN_1, articles)
-            new = phase("new", storage, counter, RUN_1, config)
-            unchanged = phase("unchanged", storage, counter, RUN_1, config)
-            stage(storage, RUN_DUP, copies)
-            duplicates = phase("duplicate", storage, counter, RUN_DUP, config)
-            updated = [a.model_copy(update={"text": a.text + "\nCorrection: an earlier version of this article misstated a date."})
-                       for a in articles[: len(articles) // 10]]
-            stage(storage, RUN_2, updated)
-            revision = phase("revision", storage, counter, RUN_2, config)
+            # throughput: worker processes as `newsarchive process` runs them
+            phases = run_phases(server, "bench", articles, copies, ProcessConfig(workers=args.workers))
+            # S3 requests: the same phases on a sample, in one process, where the client counts them all
+            sample = max(100, len(articles) // 10)
+            counted = run_phases(server, "bench-requests", articles[:sample], copies[: sample // 20],
+                                 ProcessConfig(workers=1))
         finally:
             server.stop()
 
     per_article = {
-        "new": _per_article(new["requests"], new["archive"].get("written", 0) or 1),
-        "unchanged": _per_article(unchanged["requests"], unchanged["records"]),
-        "duplicate": _per_article(duplicates["requests"], duplicates["records"]),
-        "revision": _per_article(revision["requests"], revision["archive"].get("revised", 0) or 1),
+        "new": _per_article(counted["new"]["requests"], counted["new"]["archive"].get("written", 0) or 1),
+        "unchanged": _per_article(counted["unchanged"]["requests"], counted["unchanged"]["records"]),
+        "duplicate": _per_article(counted["duplicate"]["requests"], counted["duplicate"]["records"]),
+        "revision": _per_article(counted["revision"]["requests"], counted["revision"]["archive"].get("revised", 0) or 1),
     }
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "corpus": {"articles": len(articles), "copies": len(copies), "median_words": words[len(words) // 2], "build_seconds": round(build_seconds, 1)},
-        "phases": [new, unchanged, duplicates, revision],
+        "phases": list(phases.values()),
+        "request_sample": {name: {k: p[k] for k in ("records", "archive", "requests")} for name, p in counted.items()},
         "requests_per_article": per_article,
         "goal": {"articles_per_second": 100, "new": "<= 1 read + 3 writes", "unchanged": "1 read"},
     }
@@ -237,10 +318,16 @@ def markdown(result: dict) -> str:
         f"{result['corpus']['articles']} articles of real text from ../shared/corpora (median "
         f"{result['corpus']['median_words']} words) and {result['corpus']['copies']} syndicated copies; `process_run` end to end into a local "
         "SeaweedFS (`weed mini`, same machine).", "",
-        "| phase | records | seconds | articles/s | dedup | archive |", "|---|---|---|---|---|---|",
+        "Wall-clock articles/s is what this run got on a machine shared with other work (load average "
+        "before/after in the table); CPU ms per article add up this process, its worker processes and "
+        "SeaweedFS, and `2 cores, CPU-bound` is 2 / that cost: the rate on two otherwise idle cores.", "",
+        "| phase | records | seconds | articles/s (wall) | load | CPU ms/article | 2 cores, CPU-bound | dedup | archive |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for p in result["phases"]:
         lines.append(f"| {p['phase']} | {p['records']} | {p['seconds']} | **{p['articles_per_second']}** | "
+                     f"{p['load_average'][0]}–{p['load_average'][1]} | {p['cpu_ms_per_article']} | "
+                     f"**{p['articles_per_second_2_cores_cpu_bound']}** | "
                      f"{', '.join(f'{k} {v}' for k, v in sorted(p['dedup'].items()))} | "
                      f"{', '.join(f'{k} {v}' for k, v in sorted(p['archive'].items()))} |")
     lines += ["", "S3 requests per article (reads = GET/HEAD, writes = PUT/COPY/DELETE on the article's own keys; "
@@ -248,9 +335,10 @@ def markdown(result: dict) -> str:
               "| article | reads | writes | per-run requests | per-run requests / article |", "|---|---|---|---|---|"]
     for name, r in result["requests_per_article"].items():
         lines.append(f"| {name} | {r['reads']} | {r['writes']} | {r['amortised_per_run']} | {r['amortised_per_article']} |")
-    lines += ["", "Requests by operation:", ""]
-    for p in result["phases"]:
-        lines.append(f"- {p['phase']}: " + ", ".join(f"{k} {v}" for k, v in sorted(p["requests"].items())))
+    lines += ["", "Requests by operation (counted on a sample run in one process, "
+              f"{result['request_sample']['new']['records']} articles):", ""]
+    for name, p in result["request_sample"].items():
+        lines.append(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in sorted(p["requests"].items())))
     lines.append("")
     return "\n".join(lines)
 

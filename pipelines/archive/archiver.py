@@ -65,6 +65,10 @@ def _metadata(record: Article) -> dict[str, str]:
     return {k: v for k, v in meta.items() if v}
 
 
+class _LostRace(Exception):
+    """Another writer changed the article's pointer between our read and our write."""
+
+
 class Archiver:
     """The archive stage: ``outcome = Archiver(storage).archive(record)`` for a deduplicated,
     tagged record (rejected ones are not archived). ``outcomes`` counts :data:`ARCHIVE_OUTCOMES`."""
@@ -96,19 +100,26 @@ class Archiver:
         except PreconditionFailed:
             pass  # written by an earlier, interrupted attempt of this same record
 
-    def archive(self, record: Article) -> str:
-        """Write one record where it belongs and return the outcome."""
+    def archive(self, record: Article, *, presumed_new: bool = False) -> str:
+        """Write one record where it belongs and return the outcome. ``presumed_new``: the dedup
+        stage has never seen this URL, so the pointer is not read first (one request less); if
+        the article is there after all, the conditional create notices and the pointer decides."""
         if not record.id or not record.content_hash:
             raise ValueError("archive: record has no id or content hash (run the dedup stage first)")
-        outcome = self._archive_duplicate(record) if record.duplicate_of else self._archive_article(record)
+        if record.duplicate_of:
+            outcome = self._archive_duplicate(record)
+        else:
+            outcome = self._archive_article(record, presumed_new=presumed_new)
         with self._lock:
             self.outcomes[outcome] += 1
         return outcome
 
-    def archive_many(self, records: list[Article], threads: Executor) -> list[str | BaseException]:
+    def archive_many(self, records: list[Article], threads: Executor, presumed_new: set[str] | frozenset[str] = frozenset()
+                     ) -> list[str | BaseException]:
         """Archive a batch on ``threads`` (S3 round trips dominate) in the order that matters:
         records of one article in sequence, articles before the duplicates that alias them.
-        Returns each record's outcome, or the exception it raised, in the batch's order."""
+        ``presumed_new``: ids the dedup stage saw for the first time. Returns each record's
+        outcome, or the exception it raised, in the batch's order."""
         groups: dict[tuple[int, str], list[int]] = {}
         for position, record in enumerate(records):
             target = record.duplicate_of or record.id or ""
@@ -118,7 +129,8 @@ class Archiver:
         def run(positions: list[int]) -> None:
             for position in positions:
                 try:
-                    outcomes[position] = self.archive(records[position])
+                    record = records[position]
+                    outcomes[position] = self.archive(record, presumed_new=record.id in presumed_new)
                 except Exception as exc:  # noqa: BLE001 - returned to the caller, who counts it
                     outcomes[position] = exc
 
@@ -156,12 +168,22 @@ class Archiver:
                 continue
         raise PreconditionFailed(f"{pointer['key']}: too many concurrent writers while adding alias {url}")
 
-    def _archive_article(self, record: Article) -> str:
+    def _archive_article(self, record: Article, *, presumed_new: bool = False) -> str:
+        for _attempt in range(3):  # a concurrent writer of the same article: look again, decide again
+            try:
+                return self._archive_article_once(record, presumed_new=presumed_new)
+            except _LostRace:
+                presumed_new = False
+        raise PreconditionFailed(f"{pointer_key(str(record.id))}: too many concurrent writers of article {record.id}")
+
+    def _archive_article_once(self, record: Article, *, presumed_new: bool) -> str:
         ptr_key = pointer_key(str(record.id))
-        try:
-            stored_pointer = self.storage.get(ptr_key)
-        except ObjectNotFound:
-            stored_pointer = None
+        stored_pointer = None
+        if not presumed_new:  # dedup saw this URL before: its pointer says where the archive is
+            try:
+                stored_pointer = self.storage.get(ptr_key)
+            except ObjectNotFound:
+                pass
         pointer = stored_pointer.json() if stored_pointer is not None else None
         if pointer is not None and pointer.get("content_hash") == record.content_hash:
             return "unchanged"
@@ -169,8 +191,12 @@ class Archiver:
             created = self._create(revision_key(str(record.id), str(record.content_hash)), record)
             return "earlier-revision" if created else "unchanged"
         key = article_key(record)
+        created = False
         if pointer is None:
-            if not self._create(key, record):
+            created = self._create(key, record)
+            if not created:
+                if presumed_new:
+                    raise _LostRace  # archived before after all (a re-run, a concurrent process): read the pointer
                 stored = self.storage.get_json(key)
                 if stored.get("content_hash") != record.content_hash:
                     raise PreconditionFailed(f"{key}: exists with other content and no pointer (concurrent writer?)")
@@ -178,14 +204,29 @@ class Archiver:
             outcome = "written"
         else:
             outcome = self._supersede(record, pointer, key)
-        # Conditional on the pointer read above: a concurrent writer of the same article makes this
-        # record fail (counted; a re-run settles it) instead of silently losing a revision.
+        # Conditional on the pointer read above (or on its absence): a concurrent writer of the
+        # same article makes us look again instead of silently losing a revision.
         new_pointer = {"key": key, "content_hash": record.content_hash, "revision": record.revision, "source": record.source}
-        if stored_pointer is None:
-            self.storage.put_json(ptr_key, new_pointer, if_none_match=True)
-        else:
-            self.storage.put_json(ptr_key, new_pointer, if_match=stored_pointer.etag)
+        try:
+            if stored_pointer is None:
+                self.storage.put_json(ptr_key, new_pointer, if_none_match=True)
+            else:
+                self.storage.put_json(ptr_key, new_pointer, if_match=stored_pointer.etag)
+        except PreconditionFailed:
+            if created:
+                self._discard(key, ptr_key)
+            raise _LostRace from None
         return outcome
+
+    def _discard(self, key: str, ptr_key: str) -> None:
+        """Remove the pair we just created when another writer's pointer won and names another key."""
+        try:
+            winner = self.storage.get_json(ptr_key)
+        except ObjectNotFound:
+            return
+        if winner.get("key") != key:
+            self.storage.delete(key)
+            self.storage.delete(reader_view_key(key))
 
     def _supersede(self, record: Article, pointer: dict, key: str) -> str:
         """Move the current latest revision to ``revisions/`` and put ``record`` in its place."""

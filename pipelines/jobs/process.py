@@ -229,9 +229,13 @@ class Dedup:
     deduplicator: Deduplicator
     outcomes: Counter[str]
     name: str = "dedup"
+    first_seen: set[str] = field(default_factory=set)  # ids of "new" records: the archive skips a read
 
     def apply(self, record: Article) -> None:
-        self.outcomes[self.deduplicator.classify(record)] += 1
+        outcome = self.deduplicator.classify(record)
+        self.outcomes[outcome] += 1
+        if outcome == "new":
+            self.first_seen.add(str(record.id))
         return None
 
 
@@ -245,8 +249,10 @@ class Archive:
     before it is archived: the state never says "seen" for an article that is not stored."""
 
     def __init__(self, archiver: Archiver, report: ProcessReport, *, workers: int, batch: int,
-                 lanes: WorkerLanes | None = None, checkpoint: Callable[[], Any] | None = None, every: int = 0) -> None:
+                 lanes: WorkerLanes | None = None, checkpoint: Callable[[], Any] | None = None, every: int = 0,
+                 first_seen: set[str] | None = None) -> None:
         self.archiver, self.report, self.lanes = archiver, report, lanes
+        self.first_seen = first_seen if first_seen is not None else set()
         self.workers, self.batch = max(1, workers), max(1, batch)
         self.checkpoint, self.every = checkpoint, every
 
@@ -257,7 +263,7 @@ class Archive:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="archive") as threads:
             for batch in iter(lambda: list(islice(stream, self.batch)), []):
                 if self.lanes is None or (not pending and len(batch) < self.batch and done == 0):
-                    outcomes: list[str | BaseException] = self.archiver.archive_many(batch, threads)
+                    outcomes: list[str | BaseException] = self.archiver.archive_many(batch, threads, self._new(batch))
                     yield from self._report(batch, outcomes)
                 else:
                     pending.append((batch, self._submit(batch)))
@@ -277,8 +283,11 @@ class Archive:
         for position, record in enumerate(batch):
             lane = zlib.crc32(str(record.duplicate_of or record.id).encode()) % self.lanes.n
             by_lane.setdefault(lane, []).append(position)
-        return [(positions, self.lanes.submit(lane, archive_chunk, [batch[i] for i in positions]))
+        return [(positions, self.lanes.submit(lane, archive_chunk, [batch[i] for i in positions], self._new(batch)))
                 for lane, positions in by_lane.items()]
+
+    def _new(self, batch: list[Article]) -> set[str]:
+        return {str(r.id) for r in batch if str(r.id) in self.first_seen}
 
     def _collect(self, batch: list[Article], parts: list[tuple[list[int], Future[list[str]]]]) -> Iterator[Article]:
         outcomes: list[str | BaseException] = [""] * len(batch)
@@ -345,17 +354,19 @@ def process_records(
     report = ProcessReport(run_id=run_id)
     operations = [Clean(source_map, config.min_words), Tag(Tagger(load_taxonomy(config.taxonomy), source_map))]
     workers = _workers(config)
+    dedup = Dedup(Deduplicator(state), report.dedup)
     started = time.perf_counter()
     with WorkerLanes(workers, operations, storage.settings) if workers > 1 else nullcontext() as lanes:
         steps: list[Step] = [
             Intake(report),
             InWorkers(operations, report, lanes, chunk=config.worker_chunk),
             LocateWarc(warc_keys or {}),
-            Each([Dedup(Deduplicator(state), report.dedup)], report),
+            Each([dedup], report),
         ]
         if config.archive:
             steps.append(Archive(Archiver(storage), report, workers=config.archive_workers, batch=config.archive_batch,
-                                 lanes=lanes, checkpoint=lambda: state.flush(storage, run_id), every=config.flush_every))
+                                 lanes=lanes, checkpoint=lambda: state.flush(storage, run_id), every=config.flush_every,
+                                 first_seen=dedup.first_seen))
         stream: Iterable[Any] = records
         for step in steps:
             stream = step(stream)

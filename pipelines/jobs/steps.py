@@ -101,7 +101,7 @@ def _apply_chunk(records: list[Article]) -> list[Outcome]:
     return [_outcome(_WORKER["operations"], record) for record in records]
 
 
-def archive_chunk(records: list[Article]) -> list[str]:
+def archive_chunk(records: list[Article], presumed_new: set[str]) -> list[str]:
     """Archive records in the worker (its own boto3 client and threads); outcomes, or
     ``"!error: message"`` for a record that failed."""
     if "archiver" not in _WORKER:
@@ -112,7 +112,7 @@ def archive_chunk(records: list[Article]) -> list[str]:
 
         _WORKER["archiver"] = Archiver(Storage(_WORKER["settings"]))
         _WORKER["threads"] = ThreadPoolExecutor(max_workers=8, thread_name_prefix="archive")
-    outcomes = _WORKER["archiver"].archive_many(records, _WORKER["threads"])
+    outcomes = _WORKER["archiver"].archive_many(records, _WORKER["threads"], presumed_new)
     return [o if isinstance(o, str) else f"{ERROR_MARK}{type(o).__name__}: {o}" for o in outcomes]
 
 
@@ -151,7 +151,10 @@ class WorkerLanes:
 
     def submit(self, lane: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         if not self._lanes:
-            context = multiprocessing.get_context("spawn")
+            # forkserver: one server per Python process imports the library once, and forks every
+            # lane from it (no import per worker, no fork of a process with live threads)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["pipelines.jobs.process"])
             self._lanes = [ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker,
                                                initargs=(self.operations, self.settings)) for _ in range(self.n)]
         return self._lanes[lane % self.n].submit(fn, *args)
