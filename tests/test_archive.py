@@ -244,3 +244,43 @@ def test_two_processes_over_overlapping_runs_lose_nothing_and_duplicate_nothing(
     assert {storage.get_json(k)["id"] for k in json_keys} == ids
     for article_id in ids:
         assert storage.get_json(layout.pointer_key(str(article_id)))["key"] in json_keys
+
+
+HOSTILE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Harbour festival returns</title>
+<script>document.documentElement.setAttribute('data-pwned', 'head-script')</script>
+<meta property="og:type" content="article"><meta property="article:published_time" content="2026-11-20T09:30:00Z">
+</head><body onload="document.documentElement.setAttribute('data-pwned', 'onload')">
+<article><h1>Harbour festival returns</h1>
+<p>The harbour festival returns this weekend with boat races, a fish market and concerts on the pier, after two
+years in which the event was cancelled because of repairs to the old sea wall and the lighthouse.</p>
+<img src="missing.png" onerror="document.documentElement.setAttribute('data-pwned', 'onerror')">
+<p onmouseover="document.documentElement.setAttribute('data-pwned', 'hover')">Organisers expect more than ten
+thousand visitors on Saturday alone and ask everyone to come by train or bus, as parking near the harbour will be
+closed from Friday evening until the fireworks end on Sunday night.</p>
+<script>document.documentElement.setAttribute('data-pwned', 'body-script')</script>
+<p>Local restaurants will stay open late, and the sailing club offers free trips around the bay for children under
+twelve on both days, weather permitting, from the slipway next to the ferry terminal.</p>
+</article></body></html>"""
+
+
+@pytest.mark.integration
+def test_no_script_runs_on_a_reader_view_of_a_hostile_page(public_s3_settings, dump_dom) -> None:
+    from pipelines.extract import extract
+    from pipelines.storage import Storage
+
+    storage = Storage(public_s3_settings)
+    record = extract(HOSTILE_PAGE, "https://herald.example/2026/11/20/harbour-festival/")
+    assert record is not None
+    record.source = "herald"
+    storage.put_bytes(layout.staged_key(RUN, "herald", layout.RECORDS_FILE), (record.to_json() + "\n").encode())
+    assert process_run(storage, RUN, SOURCES).archive == {"written": 1}
+    view_key = layout.reader_view_key(storage.get_json(layout.pointer_key(str(record.id)))["key"])
+    base = f"{public_s3_settings.endpoint_url}/{public_s3_settings.bucket}"
+
+    # control: the same page served as it is does run its scripts in this browser
+    storage.put_bytes("browse/control-hostile.html", HOSTILE_PAGE.encode(), content_type="text/html; charset=utf-8")
+    assert "data-pwned" in dump_dom(f"{base}/browse/control-hostile.html")
+
+    dom = dump_dom(f"{base}/{view_key}")
+    assert "<h1>Harbour festival returns</h1>" in dom and "thousand visitors" in dom
+    assert "data-pwned" not in dom, "a script or event handler ran on the reader view"
