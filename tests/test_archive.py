@@ -170,6 +170,16 @@ def test_processed_run_has_reader_views_raw_warc_manifest_and_browse_pages(publi
     assert con.execute("select count(*) from manifests where duplicate_of is not null").fetchall()[0][0] == 1
     by_date = con.execute("select date, count(*) from manifests group by date").fetchall()
     assert by_date == [("2026-11-20", 9)]
+    # docs/storage.md's example without newsarchive: pyarrow's S3 filesystem + DuckDB
+    import duckdb
+    import pyarrow.dataset as ds
+    import pyarrow.fs as fs
+
+    s3 = fs.S3FileSystem(access_key=s3_settings.access_key_id, secret_key=s3_settings.secret_access_key,
+                         endpoint_override=s3_settings.endpoint_url.split("://", 1)[1], scheme="http")
+    manifests = ds.dataset(f"{s3_settings.bucket}/manifests/", filesystem=s3, format="parquet", partitioning="hive")
+    assert duckdb.execute("select count(*) from manifests").fetchall() == [(9,)]
+    del manifests
 
     # browse pages, readable without credentials; nothing else is
     index = urllib.request.urlopen(f"{s3_settings.endpoint_url}/{s3_settings.bucket}/browse/index.html", timeout=10)
