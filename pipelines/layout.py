@@ -125,14 +125,18 @@ def run_summary_key(run_id: str) -> str:
     return staging_run_prefix(run_id) + RUN_FILE
 
 
+def _segments_under(prefix: str, key: str, count: int) -> list[str] | None:
+    """The ``count`` non-empty segments of ``key`` after ``prefix``, else None."""
+    if not key.startswith(prefix):
+        return None
+    parts = key[len(prefix):].split("/")
+    return parts if len(parts) == count and all(parts) else None
+
+
 def parse_staged_key(key: str) -> tuple[str, str, str] | None:
     """``(run_id, source, file name)`` of a key under ``staging/<run_id>/<source>/``, else None."""
-    if not key.startswith(STAGING):
-        return None
-    parts = key[len(STAGING):].split("/")
-    if len(parts) != 3 or not all(parts):
-        return None
-    return parts[0], parts[1], parts[2]
+    parts = _segments_under(STAGING, key, 3)
+    return (parts[0], parts[1], parts[2]) if parts else None
 
 
 # --- archive ------------------------------------------------------------------------------------
@@ -180,10 +184,8 @@ def manifest_key(day: date, run_id: str, ext: str = "parquet") -> str:
 
 def parse_article_key(key: str) -> tuple[str, date, str] | None:
     """``(source, day, file name)`` of a key under ``articles/<source>/<YYYY>/<MM>/<DD>/``, else None."""
-    if not key.startswith(ARTICLES):
-        return None
-    parts = key[len(ARTICLES):].split("/")
-    if len(parts) != 5 or not all(parts):
+    parts = _segments_under(ARTICLES, key, 5)
+    if parts is None:
         return None
     try:
         day = date(int(parts[1]), int(parts[2]), int(parts[3]))

@@ -168,6 +168,9 @@ def test_processed_run_has_reader_views_raw_warc_manifest_and_browse_pages(publi
     con = duckdb_connect(s3_settings)
     assert con.execute("select count(*) from manifests").fetchall()[0][0] == 9
     assert con.execute("select count(*) from manifests where duplicate_of is not null").fetchall()[0][0] == 1
+    readme_query = con.execute("""select source, language, count(*) as articles from manifests
+               where duplicate_of is null group by all order by articles desc""").fetchall()  # README's example
+    assert sum(n for _, _, n in readme_query) == 8
     by_date = con.execute("select date, count(*) from manifests group by date").fetchall()
     assert by_date == [("2026-11-20", 9)]
     # docs/storage.md's example without newsarchive: pyarrow's S3 filesystem + DuckDB
