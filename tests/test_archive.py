@@ -297,3 +297,25 @@ def test_no_script_runs_on_a_reader_view_of_a_hostile_page(public_s3_settings, d
     dom = dump_dom(f"{base}/{view_key}")
     assert "<h1>Harbour festival returns</h1>" in dom and "thousand visitors" in dom
     assert "data-pwned" not in dom, "a script or event handler ran on the reader view"
+
+
+@pytest.mark.integration
+def test_reextract_from_raw_warc_without_refetching(storage) -> None:
+    """A run's articles come back from raw/ through today's extractor, staged and processed as a new run."""
+    from pipelines.jobs.reextract import reextract
+
+    page = HOSTILE_PAGE.encode()
+    data, ids = _warc([("https://herald.example/2026/11/20/harbour-festival/", page)])
+    storage.put_bytes(layout.staged_key(RUN, "herald", layout.WARC_FILE), data)
+    from pipelines.extract import extract
+
+    record = extract(HOSTILE_PAGE, "https://herald.example/2026/11/20/harbour-festival/")
+    record.source, record.warc_record_id = "herald", ids[0]
+    storage.put_bytes(layout.staged_key(RUN, "herald", layout.RECORDS_FILE), (record.to_json() + "\n").encode())
+    assert process_run(storage, RUN, SOURCES).archive == {"written": 1}
+
+    report = reextract(storage, run_id=RUN, sources=SOURCES)
+    assert report.staged == 1 and report.skipped == {}
+    assert report.process is not None and report.process.archive == {"unchanged": 1}  # same extractor, same text
+    doc = storage.get_json(storage.get_json(layout.pointer_key(str(record.id)))["key"])
+    assert doc["warc_key"] == layout.raw_warc_key("herald", WHEN, RUN)

@@ -66,13 +66,20 @@ def move_run_warcs(storage: Storage, run_id: str, sources: Iterable[str]) -> dic
     return moved
 
 
+def warc_responses(storage: Storage, warc_key: str, record_ids: set[str]) -> dict[str, tuple[str, bytes]]:
+    """``{record id: (target URI, HTTP body)}`` of the response records ``record_ids`` in
+    ``warc_key`` (one GET; bodies decoded of their transfer and content encodings)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    found: dict[str, tuple[str, bytes]] = {}
+    for record in ArchiveIterator(io.BytesIO(storage.get_bytes(warc_key))):
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        if record.rec_type == "response" and record_id in record_ids:
+            found[record_id] = (record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read())
+    return found
+
+
 def read_warc_record(storage: Storage, warc_key: str, record_id: str) -> tuple[str, bytes] | None:
     """``(target URI, HTTP body)`` of the WARC response record ``record_id`` in ``warc_key``, or
     None if it is not there (for re-extraction without refetching)."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    data = storage.get_bytes(warc_key)
-    for record in ArchiveIterator(io.BytesIO(data)):
-        if record.rec_headers.get_header("WARC-Record-ID") == record_id and record.rec_type == "response":
-            return record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read()
-    return None
+    return warc_responses(storage, warc_key, {record_id}).get(record_id)

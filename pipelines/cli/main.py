@@ -290,6 +290,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    """Extract archived articles again from their raw WARC records (no refetch) and process them."""
+    from pipelines.config import load_sources
+    from pipelines.jobs.reextract import reextract
+
+    sources_file = _sources_path(args, required=False)
+    report = reextract(_storage(), run_id=args.run, source=args.source,
+                       sources=load_sources(sources_file) if sources_file else None)
+    _print_json(report.to_dict())
+    return 0
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     """Print a URL to open in a browser: the browse index, or an article's reader view."""
     from pipelines import layout
@@ -378,6 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source")
     p.add_argument("--limit", type=int, default=20, help="at most N lines (0: all; default 20)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+
+    p = verb("reextract", cmd_reextract, "extract archived articles again from their raw WARC (no refetch)")
+    p.add_argument("--run", help="the articles archived by this run")
+    p.add_argument("--source", help="the articles of this source")
+    with_sources(p)
 
     p = verb("open", cmd_open, "print a URL of the browse pages (or of an article's reader view)")
     p.add_argument("target", nargs="?", metavar="ID|KEY", help="an article (default: browse/index.html)")
