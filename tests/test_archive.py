@@ -200,6 +200,14 @@ def test_processed_run_has_reader_views_raw_warc_manifest_and_browse_pages(publi
     assert again.failed == 0 and again.dedup == {"unchanged": 8, "same-text": 1}
     assert snapshot(storage) == before
 
+    # the maintenance job's calls: by run id, or everything; nothing changed, nothing written
+    from pipelines.archive.browse import rebuild_browse
+
+    by_run, everything = rebuild_browse(storage, touched=[RUN]), rebuild_browse(storage)
+    assert by_run.pages >= 5 and everything.pages >= by_run.pages and not by_run.written and not everything.written
+    storage.delete(layout.browse_index_key())
+    assert rebuild_browse(storage, touched=[RUN]).written == [layout.browse_index_key()]
+
 
 def _cli(s3_settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **s3_settings.to_env(), "PYTHONPATH": str(REPO)}

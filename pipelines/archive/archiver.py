@@ -169,7 +169,7 @@ class Archiver:
         raise PreconditionFailed(f"{pointer['key']}: too many concurrent writers while adding alias {url}")
 
     def _archive_article(self, record: Article, *, presumed_new: bool = False) -> str:
-        for _attempt in range(3):  # a concurrent writer of the same article: look again, decide again
+        for _attempt in range(5):  # a concurrent writer of the same article: look again, decide again
             try:
                 return self._archive_article_once(record, presumed_new=presumed_new)
             except _LostRace:

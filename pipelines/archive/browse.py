@@ -171,15 +171,21 @@ def index_page(entries: list[Entry]) -> bytes:
 # --------------------------------------------------------------------------- rebuild
 
 
-def rebuild_browse(storage: Storage, touched: Iterable[Mapping[str, Any]] | None = None,
+def rebuild_browse(storage: Storage, touched: Iterable[Mapping[str, Any] | str] | None = None,
                    rows: Iterable[Mapping[str, Any]] | None = None) -> BrowseReport:
     """Rebuild the browse pages from the manifests and write those that changed.
 
-    ``touched``: the manifest rows of a run (only the pages they appear on are rebuilt, plus the
-    index and their sources' pages); ``None`` rebuilds every page. ``rows``: all manifest rows
-    when the caller already has them (default: read from the bucket). A page is written only
-    when its bytes differ from the stored object (MD5 against the listed ETag)."""
-    entries = _entries(rows if rows is not None else read_manifest_rows(storage))
+    ``touched``: what changed, as manifest rows or as run ids (their manifests are read): only the
+    pages those articles appear on are rebuilt, plus the index and their sources' pages; ``None``
+    rebuilds every page. ``rows``: all manifest rows when the caller already has them (default:
+    read from the bucket). A page is written only when its bytes differ from the stored object
+    (MD5 against the listed ETag)."""
+    all_rows = list(rows) if rows is not None else read_manifest_rows(storage)
+    if touched is not None:
+        touched = list(touched)
+        run_ids = {t for t in touched if isinstance(t, str)}
+        touched = [t for t in touched if not isinstance(t, str)] + [r for r in all_rows if r.get("run_id") in run_ids]
+    entries = _entries(all_rows)
     by_day: dict[tuple[str, date], list[Entry]] = defaultdict(list)
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
