@@ -327,3 +327,28 @@ def test_reextract_from_raw_warc_without_refetching(storage) -> None:
     assert report.process is not None and report.process.archive == {"unchanged": 1}  # same extractor, same text
     doc = storage.get_json(storage.get_json(layout.pointer_key(str(record.id)))["key"])
     assert doc["warc_key"] == layout.raw_warc_key("herald", WHEN, RUN)
+
+
+@pytest.mark.integration
+def test_worker_processes_give_the_same_archive(storage) -> None:
+    """A run big enough for worker processes (thresholds lowered here) archives what one process would."""
+    staged = stage_run(storage, RUN, list(range(60)), warc=False)
+    copies = [Article(url=f"https://wire.example/copy-{r.id}", title="Copy", text=r.text, published=WHEN, source="wire")
+              for r in staged[:5]]
+    bad = '{"url": "https://herald.example/broken", "published": "not a date"}'
+    storage.put_bytes(layout.staged_key(RUN, "wire", layout.RECORDS_FILE),
+                      ("\n".join([*(c.to_json() for c in copies), bad]) + "\n").encode())
+    config = ProcessConfig(workers=2, workers_from=16, worker_chunk=8, archive_batch=8)
+
+    report = process_run(storage, RUN, SOURCES, config)
+
+    assert report.records == 66 and report.failed == 1 and report.dedup == {"new": 60, "same-text": 5}
+    assert report.archive == {"written": 60, "duplicate": 5} and len(report.rows) == 65
+    assert [r["url"] for r in report.rows[:60]] == [r.url for r in staged]  # stream order kept
+    json_keys = [k for k in storage.list_keys(layout.ARTICLES) if k.endswith(".json")]
+    assert len(json_keys) == 60
+    for copy in copies:  # each duplicate came after its original: its URL is an alias there
+        original = storage.get_json(storage.get_json(layout.pointer_key(str(staged[copies.index(copy)].id)))["key"])
+        assert copy.url in original["aliases"]
+    again = process_run(storage, RUN, SOURCES, config)
+    assert again.archive == {"unchanged": 60, "duplicate-unchanged": 5}

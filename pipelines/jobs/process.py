@@ -60,10 +60,11 @@ class ProcessConfig:
     archive: bool = True
     archive_workers: int = 8
     archive_batch: int = 64
-    # processes for cleaning and tagging (None: min(4, CPUs); 0 or 1: in this process). A pool
-    # starts only when a run has more than ``worker_chunk`` records.
+    # processes for cleaning, tagging and archiving (None: min(4, CPUs); 0 or 1: in this process).
+    # They start only when a run has at least ``workers_from`` records.
     workers: int | None = None
     worker_chunk: int = 32
+    workers_from: int = 256
     flush_every: int = 5000
     cache_dir: Path | None = None
     # A live shared dedup backend for concurrent workers (redis://…); default: $NEWSARCHIVE_DEDUP_REDIS_URL,
@@ -262,7 +263,7 @@ class Archive:
         done = 0
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="archive") as threads:
             for batch in iter(lambda: list(islice(stream, self.batch)), []):
-                if self.lanes is None or (not pending and len(batch) < self.batch and done == 0):
+                if self.lanes is None or not self.lanes.started:
                     outcomes: list[str | BaseException] = self.archiver.archive_many(batch, threads, self._new(batch))
                     yield from self._report(batch, outcomes)
                 else:
@@ -359,7 +360,7 @@ def process_records(
     with WorkerLanes(workers, operations, storage.settings) if workers > 1 else nullcontext() as lanes:
         steps: list[Step] = [
             Intake(report),
-            InWorkers(operations, report, lanes, chunk=config.worker_chunk),
+            InWorkers(operations, report, lanes, chunk=config.worker_chunk, min_records=config.workers_from),
             LocateWarc(warc_keys or {}),
             Each([dedup], report),
         ]

@@ -149,6 +149,11 @@ class WorkerLanes:
             lane.shutdown(wait=True, cancel_futures=True)
         self._lanes.clear()
 
+    @property
+    def started(self) -> bool:
+        """Whether the worker processes run (a stream too small for them never starts them)."""
+        return bool(self._lanes)
+
     def submit(self, lane: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         if not self._lanes:
             # forkserver: one server per Python process imports the library once, and forks every
@@ -161,27 +166,30 @@ class WorkerLanes:
 
 
 class InWorkers:
-    """:class:`Each` with the operations run on :class:`WorkerLanes` (only when the stream has
-    more than one chunk; a small run stays in this process). Records keep their order; at most
-    ``2 * lanes`` chunks are in flight."""
+    """:class:`Each` with the operations run on :class:`WorkerLanes`, started only when the stream
+    has at least ``min_records`` (starting processes costs more than a small run gains; a small
+    run stays in this process). Records keep their order; at most ``2 * lanes`` chunks are in
+    flight."""
 
     def __init__(self, operations: Sequence[Operation], sink: DropSink, lanes: WorkerLanes | None, *,
-                 chunk: int = 32) -> None:
+                 chunk: int = 32, min_records: int = 256) -> None:
         self.operations = list(operations)
         self.sink = sink
         self.lanes = lanes
         self.chunk = chunk
+        self.min_records = max(chunk, min_records)
 
     def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
         stream = iter(records)
-        first = list(islice(stream, self.chunk))
-        if self.lanes is None or self.lanes.n < 2 or len(first) < self.chunk:
+        first = list(islice(stream, self.min_records))
+        if self.lanes is None or self.lanes.n < 2 or len(first) < self.min_records:
             yield from Each(self.operations, self.sink)(first)
             yield from Each(self.operations, self.sink)(stream)
             return
         pending: deque[tuple[list[Article], Future[list[Outcome]]]] = deque()
+        head = (first[i:i + self.chunk] for i in range(0, len(first), self.chunk))
         chunks = iter(lambda: list(islice(stream, self.chunk)), [])
-        for number, chunk in enumerate(_prepend(first, chunks)):
+        for number, chunk in enumerate(_chain(head, chunks)):
             pending.append((chunk, self.lanes.submit(number, _apply_chunk, chunk)))
             if len(pending) >= 2 * self.lanes.n:
                 yield from self._results(*pending.popleft())
@@ -199,6 +207,6 @@ class InWorkers:
                 yield record
 
 
-def _prepend(first: list[Article], rest: Iterator[list[Article]]) -> Iterator[list[Article]]:
-    yield first
+def _chain(head: Iterable[list[Article]], rest: Iterator[list[Article]]) -> Iterator[list[Article]]:
+    yield from head
     yield from rest
