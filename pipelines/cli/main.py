@@ -417,6 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"newsarchive {args.verb}: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:
+        # the reader went away (`newsarchive ls | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         # Our own exceptions carry a message written for the user; anything else is a bug and
         # keeps its traceback.
