@@ -139,6 +139,8 @@ def test_processed_run_has_reader_views_raw_warc_manifest_and_browse_pages(publi
                                         "warc_record_id": None})
     storage.put_bytes(layout.staged_key(RUN, "wire", layout.RECORDS_FILE),
                       (Article(**copy.model_dump(exclude={"id"})).to_json() + "\n").encode())
+    assert unprocessed_runs(storage) == [] and unprocessed_runs(storage, complete_only=False) == [RUN]
+    storage.put_json(layout.run_summary_key(RUN), {"run_id": RUN})  # the crawl finished
     assert unprocessed_runs(storage) == [RUN]
 
     report = process_run(storage, None, SOURCES)

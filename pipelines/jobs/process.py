@@ -381,14 +381,18 @@ def process_records(
 # --------------------------------------------------------------------------- staged runs
 
 
-def staged_runs(storage: Storage) -> dict[str, set[str]]:
-    """``{run_id: {source, ...}}`` of every run with staged records."""
+def staged_runs(storage: Storage, *, complete_only: bool = False) -> dict[str, set[str]]:
+    """``{run_id: {source, ...}}`` of every run with staged records (``complete_only``: and whose
+    crawl finished, i.e. wrote ``staging/<run_id>/run.json``, last)."""
     runs: dict[str, set[str]] = {}
+    complete: set[str] = set()
     for key in storage.list_keys(layout.STAGING):
         parsed = layout.parse_staged_key(key)
         if parsed and parsed[2] == layout.RECORDS_FILE:
             runs.setdefault(parsed[0], set()).add(parsed[1])
-    return runs
+        elif (rest := key[len(layout.STAGING):].split("/"))[1:] == [layout.RUN_FILE]:
+            complete.add(rest[0])
+    return {run: srcs for run, srcs in runs.items() if run in complete} if complete_only else runs
 
 
 def processed_runs(storage: Storage) -> set[str]:
@@ -396,10 +400,11 @@ def processed_runs(storage: Storage) -> set[str]:
     return {run for run in (layout.parse_process_report_key(k) for k in storage.list_keys(layout.RUNS)) if run}
 
 
-def unprocessed_runs(storage: Storage) -> list[str]:
-    """Staged runs (records present) that have no processing report yet, oldest first."""
+def unprocessed_runs(storage: Storage, *, complete_only: bool = True) -> list[str]:
+    """Staged runs that have no processing report yet, oldest first. ``complete_only``: only runs
+    whose crawl finished (``staging/<run_id>/run.json`` is written last); else every run with records."""
     done = processed_runs(storage)
-    return sorted(run for run in staged_runs(storage) if run not in done)
+    return sorted(run for run in staged_runs(storage, complete_only=complete_only) if run not in done)
 
 
 def latest_run_id(storage: Storage) -> str:
