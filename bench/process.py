@@ -45,7 +45,6 @@ sys.path.insert(0, str(ROOT))
 
 from infra.stack import SeaweedServer, StackPorts  # noqa: E402
 from pipelines import layout  # noqa: E402
-from pipelines.config import parse_sources  # noqa: E402
 from pipelines.jobs.process import ProcessConfig, process_run  # noqa: E402
 from pipelines.models import Article  # noqa: E402
 from pipelines.storage import Storage  # noqa: E402
