@@ -71,6 +71,19 @@ def test_hostile_urls_and_titles_give_safe_keys(url: str, title: str) -> None:
         assert len(key) <= 300 and "//" not in key and "/../" not in key and not key.startswith("/")
 
 
+@pytest.mark.integration
+def test_hostile_records_are_archived_under_safe_keys(storage) -> None:
+    """End to end on the real server: every hostile URL/title pair archives, and every key is safe."""
+    records = [Article(url=url, title=title, text=story(n), published=WHEN, source="../herald")
+               for n, (url, title) in enumerate(zip(HOSTILE_URLS, HOSTILE_TITLES, strict=False))]
+    storage.put_bytes(layout.staged_key(RUN, "herald", layout.RECORDS_FILE),
+                      ("\n".join(r.to_json() for r in records) + "\n").encode())
+    report = process_run(storage, RUN, SOURCES)
+    assert report.failed == 0 and report.archive == {"written": len(records)}
+    for key in storage.list_keys(""):
+        assert re.fullmatch(r"[A-Za-z0-9_=./-]+", key) and "//" not in key and "/../" not in key, key
+
+
 def test_reader_view_escapes_everything_and_forbids_scripts() -> None:
     record = Article(url="javascript:alert(1)", title="<script>alert('t')</script>",
                      text="Intro <img src=x onerror=alert(1)>\n<a href=\"javascript:x\" onclick=\"y()\">z</a>",

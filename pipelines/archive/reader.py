@@ -63,10 +63,11 @@ def sanitize(fragment: str) -> str:
     )
 
 
-def page(title: str, body: str) -> bytes:
+def page(title: str, body: str, language: str | None = None) -> bytes:
     """A whole page around a sanitised ``body``: charset, CSP, no referrer, our style."""
+    lang = language if language and language.replace("-", "").isalnum() and len(language) <= 12 else "und"
     return (
-        "<!DOCTYPE html>\n<html lang=\"und\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
         "<meta name=\"referrer\" content=\"no-referrer\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -132,4 +133,4 @@ def render_reader_view(record: Article, json_key: str) -> bytes:
         + (f'<ul class="tags">{tags}</ul>' if tags else "")
         + f"</header>\n<main>{paragraphs}</main></article>\n<footer>{footer}</footer>"
     )
-    return page(title, body)
+    return page(title, body, record.language)
