@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import lxml.html
+import numpy as np
 import pytest
 
 from pipelines import layout
@@ -463,3 +464,18 @@ def test_a_rerun_counts_no_shingle_twice() -> None:
     again = run(Deduplicator(state), records())
     assert [r.duplicate_of for r in again] == [r.duplicate_of for r in first]
     assert (state.rows.shingle_df.table == counts).all()
+
+
+def test_shingle_counts_age_so_the_sketch_never_fills_up() -> None:
+    from pipelines.dedup.minhash import ShingleFrequency
+
+    counts = ShingleFrequency(width_bits=12)  # halves every 4096 insertions
+    block = np.arange(1, 101, dtype=np.uint32)
+    for _ in range(8):  # a footer on eight pages: common
+        counts.add(block)
+    assert (counts.counts(block) >= 8).all()
+    rng = np.random.default_rng(5)
+    for _ in range(41):  # then 4,100 other shingles go by: every counter is halved once
+        counts.add(np.unique(rng.integers(10**6, 2**32, 100, dtype=np.uint64).astype(np.uint32)))
+    assert (counts.counts(block) >= 4).all() and (counts.counts(block) <= 5).all()
+    assert counts.table.max() <= 5
