@@ -1,6 +1,10 @@
-"""Dedup benchmark: near-duplicate precision/recall on a labelled set, and index scaling.
+"""Dedup benchmark: near-duplicate precision/recall on a development set of real texts, and index scaling.
 
-    .venv/bin/python bench/dedup.py [--sizes 10000,100000,1000000] [--quick]
+    .venv/bin/pip install -e '.[bench]'   # datasketch, the baseline
+    nice -n 10 .venv/bin/python bench/dedup.py [--sizes 10000,100000,1000000] [--quick]
+
+Needs ``../shared/corpora`` (the development set's sources). The full run takes ~40 minutes on a busy
+2-core machine (the 1M index is built once) and ~2.5 GB of memory.
 
 Part 1 scores near-duplicate detection on the development set of ``bench/dedup_devset.py`` (real
 dev-corpus texts: syndicated copies, shared-boilerplate and shared-paragraph negatives):
