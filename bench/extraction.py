@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.clean import clean_text  # noqa: E402
 from pipelines.extract import DEFAULT_MIN_WORDS, extract  # noqa: E402
 from pipelines.text import count_words  # noqa: E402
-from pipelines.extraction_eval import CorpusPage, leaks, load_corpus, word_score  # noqa: E402
+from pipelines.extract.evaluation import CorpusPage, leaks, load_corpus, word_score  # noqa: E402
 
 DEV_CORPUS = ROOT / "tests" / "data" / "extraction"
 READABILITY = ROOT.parent / "shared" / "corpora" / "readability-test-pages"

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from pipelines.clean import clean_text
-from pipelines.metadata import parse_datetime
+from pipelines.extract.clean import clean_text
+from pipelines.extract.metadata import parse_datetime
 from pipelines.models import Comment
 
 LOGGER = logging.getLogger(__name__)

@@ -4,12 +4,12 @@ One pass per page:
 
 1. guard the input (empty, binary, too large, too deep) so garbage costs bounded time;
 2. parse once with lxml;
-3. when the source keeps them, take the reader comments out (:mod:`pipelines.reader_comments`);
-4. delete every widget container (:func:`pipelines.widgets.find_widgets`, one tree walk);
-5. read the metadata (:mod:`pipelines.metadata`) from what is left, so no commenter or comment
+3. when the source keeps them, take the reader comments out (:mod:`pipelines.extract.reader_comments`);
+4. delete every widget container (:func:`pipelines.extract.widgets.find_widgets`, one tree walk);
+5. read the metadata (:mod:`pipelines.extract.metadata`) from what is left, so no commenter or comment
    date is taken for the article's;
 6. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
-7. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers; drop a
+7. clean the text (:func:`pipelines.extract.clean.clean_text`): widget lines that survived, trailers; drop a
    first line repeating the headline and a byline line (both have fields of their own);
 8. decide whether it is an article at all (listing pages, too few words).
 
@@ -30,13 +30,13 @@ import trafilatura
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
 from trafilatura.utils import detect_encoding, handle_compressed_file, repair_faulty_html
 
-from pipelines.clean import clean_text, strip_title
+from pipelines.extract.clean import clean_text, strip_title
 from pipelines.config import Cleaning
-from pipelines.metadata import page_metadata
+from pipelines.extract.metadata import page_metadata
 from pipelines.models import Article
-from pipelines.reader_comments import extract_comments
+from pipelines.extract.reader_comments import extract_comments
 from pipelines.text import count_words
-from pipelines.widgets import find_widgets, normalise_line
+from pipelines.extract.widgets import find_widgets, normalise_line
 
 LOGGER = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from trafilatura.metadata import (
 from pipelines.schemaorg import ARTICLE_TYPES, LISTING_TYPES
 from pipelines.text import count_words
 from pipelines.urls import canonicalize_url
-from pipelines.widgets import normalise_line
+from pipelines.extract.widgets import normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
