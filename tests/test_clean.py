@@ -10,13 +10,14 @@ from pipelines.clean import clean_text, normalise_text
 from pipelines.config import Cleaning
 from pipelines.extract.widgets import is_widget_line, widget_lines
 
-SEED_NAME = "000_183f575d9282628d.txt"
+# The seed document (a text scraped elsewhere), copied into the repository: tests never read ../shared.
+SEED = Path(__file__).parent / "data" / "seeds" / "000_183f575d9282628d.txt"
 SEED_PAGE_TEXT = Path(__file__).parent / "data" / "extraction" / "pages" / "wpcom-seed.txt"
 
 
 @pytest.fixture(scope="module")
-def seed_text(shared_dir: Path) -> str:
-    return (shared_dir / "seeds" / SEED_NAME).read_text(encoding="utf-8")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
 
 
 def test_seed_keeps_title_and_seven_paragraphs_only(seed_text: str) -> None:
