@@ -19,7 +19,6 @@ a short reason slug the crawler counts (see :data:`REASONS`).
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
 import re
@@ -28,10 +27,11 @@ from dataclasses import dataclass
 
 import trafilatura
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
-from trafilatura.utils import detect_encoding, handle_compressed_file, repair_faulty_html
+from trafilatura.utils import handle_compressed_file, repair_faulty_html
 
-from pipelines.extract.clean import clean_text, strip_title
 from pipelines.config import Cleaning
+from pipelines.extract.clean import clean_text, strip_title
+from pipelines.extract.decoding import bom_encoding, decode_html
 from pipelines.extract.metadata import page_metadata
 from pipelines.models import Article
 from pipelines.extract.reader_comments import extract_comments
@@ -64,12 +64,6 @@ REASONS = {
 _BINARY_SHARE = 0.02
 _SNIFF = 4096
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_LATIN_CODE_PAGES = frozenset(
-    {"cp1250", "cp1252", "windows-1250", "windows-1252", "iso8859-1", "iso-8859-1", "latin-1", "latin1",
-     "iso8859-2", "iso-8859-2", "iso8859-15", "iso-8859-15", "cp1254", "iso8859-9", "cp850", "mac-roman"}
-)
 _BY_PREFIX = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
 _local = threading.local()
 
@@ -110,30 +104,14 @@ def _looks_binary(text: str) -> bool:
 
 
 def _decode(data: bytes, limit: int) -> str:
-    """Bytes to text: a byte-order mark decides, then UTF-8, then detection.
-
-    A detector guessing a single-byte Latin code page on a short page is usually looking at
-    windows-1252 (what browsers use for mislabelled Western pages), so that is what is used.
-    """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
-    data = handle_compressed_file(data, limit)  # gzip/brotli/zstd bodies, bounded against bombs
-    if b"\x00" in data[:_SNIFF]:
-        raise NotAnArticle("not-html")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    guesses = detect_encoding(data)
-    if not guesses or guesses[0].replace("_", "-") in _LATIN_CODE_PAGES:
-        return data.decode("cp1252", errors="replace")
-    for guess in guesses:
-        try:
-            return data.decode(guess)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("utf-8", errors="replace")
+    """Bytes to text: compressed bodies inflated (bounded against bombs), then the project's one
+    charset decoder (:func:`pipelines.extract.decoding.decode_html`: BOM, declared charset checked
+    against the bytes, detection), the same the crawler uses."""
+    if bom_encoding(data) is None:
+        data = handle_compressed_file(data, limit)
+        if b"\x00" in data[:_SNIFF]:
+            raise NotAnArticle("not-html")
+    return decode_html(data)
 
 
 def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
