@@ -46,8 +46,9 @@ _COMMENT_CONTAINER = re.compile(
 )
 _NOT_A_CONTAINER = re.compile(r"^(?:comments?-(?:open|closed|count|link|number)|no-comments?|has-comments?)$", re.I)
 _COMMENT_FORM_TEXT = re.compile(
-    r"kommentar|comment|antworten|reply|répondre|e-mail-adresse wird nicht|email address will not|"
-    r"adresse (?:e-)?mail ne sera pas",
+    r"kommentare? (?:zu )?(?:schreiben|verfassen|abschicken)|(?:leave|post|add) a (?:comment|reply)|comments? (?:are )?closed"
+    r"|e-mail-adresse wird nicht|email address will not|adresse (?:e-)?mail ne sera pas|kommentar(?:funktion)? (?:ist )?geschlossen"
+    r"|^\s*(?:antworten|reply|répondre|responder)\s*$",
     re.IGNORECASE,
 )
 

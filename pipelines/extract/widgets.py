@@ -6,7 +6,7 @@ Two kinds of knowledge, kept as data so they can be extended without touching th
   themes, WordPress.com/Jetpack (highlander comment form, sharedaddy, likes, related posts,
   subscriptions), Disqus, wpDiscuz, Blogger, TypePad/Movable Type, Tumblr, Ghost and embedded
   Facebook/Commento/other comment threads. :func:`find_widgets` finds all of them in one tree walk.
-* Widget phrases in English, French, German, Spanish and Arabic: the text those widgets render.
+* Widget phrases in English, French, German, Spanish, Italian, Russian and Arabic: the text those widgets render.
   :func:`is_widget_line` says whether a whole line is made of such phrases and nothing else; it is
   anchored on both ends so that an article sentence that merely mentions "leave a reply" is kept.
 """
@@ -205,6 +205,17 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         # Ghost
         r"sign up for more like this", r"enter your email", r"you might also like",
         r"subscribe to \S+(?: \S+){0,3}", r"get the latest posts delivered right to your inbox",
+        # comment headings with the count after the word ("Comments (3)"), moderation notices
+        r"(?:comments?|responses?|replies|reactions?|trackbacks?|pingbacks?|notes?) \d+",
+        r"your comment is awaiting moderation", r"thank you your comment has been submitted",
+        r"thanks for your comment", r"your comment has been (?:submitted|received|posted)",
+        r"comments? (?:are|is) moderated", r"reply to this comment", r"report (?:this )?comment",
+        # paywall pitches (the teaser above them is the article)
+        r"subscribe (?:now|today)", r"(?:subscribe )?to continue reading(?: this article)?(?: subscribe)?",
+        r"already (?:a subscriber|have an account) (?:log|sign) in(?: here)?",
+        r"this (?:article|story|content) is (?:for|only available to|exclusive to) subscribers(?: only)?",
+        r"unlock (?:this|the full) (?:article|story)", r"start your free trial",
+        r"(?:only )?[$£€]\d+(?: \d+)? (?:per|a|/) (?:week|month)",
     ),
     "fr": (
         r"laisser un commentaire", r"laisser une réponse", r"annuler la réponse", r"répondre",
@@ -223,6 +234,11 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"sur le même thème", r"articles similaires", r"articles? (?:précédent|suivant)",
         r"navigation (?:de l article|des articles)", r"s abonner", r"imprimer",
         r"ouvre dans une nouvelle fenêtre",
+        r"(?:commentaires?|réactions?|réponses?) \d+",
+        r"votre commentaire est en attente de modération", r"merci votre commentaire a (?:été|bien été) (?:envoyé|enregistré)",
+        r"(?:abonnez vous|je m abonne)(?: à partir de .{1,40})?", r"déjà abonné (?:connectez vous|se connecter|je me connecte)",
+        r"cet article est réservé aux abonnés", r"il vous reste \d+ ?% de cet article à lire",
+        r"lire la suite(?: de l article)?(?: en vous abonnant)?",
     ),
     "de": (
         r"(?:hinterlasse|schreibe|schreiben sie) einen kommentar", r"antworten abbrechen",
@@ -239,6 +255,13 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"klicken um (?:auf \w+(?: \w+)? zu teilen|zu drucken|einem freund einen link per e ?mail zu senden)",
         r"wird in neuem fenster geöffnet", r"die kommentarfunktion ist (?:geschlossen|deaktiviert)",
         r"benachrichtige mich über (?:nachfolgende kommentare|neue beiträge) via e ?mail",
+        r"(?:kommentare?|antworten|reaktionen|leserkommentare) \d+", r"kommentar schreiben", r"kommentieren",
+        r"vielen dank ihr kommentar wurde (?:abgeschickt|gespeichert|übermittelt)",
+        r"(?:dein|ihr) kommentar (?:muss noch freigegeben werden|wartet auf (?:die )?freischaltung|wird nach (?:einer )?prüfung freigeschaltet)",
+        r"(?:jetzt )?(?:\d+ (?:tage|wochen) )?(?:kostenlos|gratis|für \d+ € ) ?testen", r"jetzt (?:abonnieren|abo abschließen|weiterlesen)",
+        r"weiterlesen mit \S+(?: \S+){0,3}", r"(?:sie sind|du bist) bereits (?:abonnent(?:in)?|registriert) (?:hier )?(?:anmelden|einloggen)",
+        r"(?:nur |ab |für )?\d+(?: \d+)? ?€ (?:pro|im|je|die) (?:woche|monat)", r"(?:diesen )?artikel freischalten",
+        r"dieser (?:artikel|beitrag) ist (?:nur )?für (?:abonnenten|abonnentinnen und abonnenten|plus kunden)(?: verfügbar)?",
     ),
     "es": (
         r"deja (?:una respuesta|un comentario)", r"cancelar (?:la )?respuesta", r"responder",
@@ -254,6 +277,28 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"cargando", r"relacionado", r"entradas relacionadas", r"navegación de entradas",
         r"entrada (?:anterior|siguiente)", r"haz clic para (?:compartir en \w+(?: \w+)?|imprimir)",
         r"suscribirse", r"imprimir", r"se abre en una ventana nueva",
+        r"(?:comentarios?|respuestas?) \d+", r"tu comentario está (?:pendiente|esperando) (?:de )?moderación",
+        r"gracias tu comentario (?:ha sido|fue) enviado", r"suscríbete(?: ahora)?", r"ya eres (?:suscriptor|socio) inicia sesión",
+        r"contenido (?:exclusivo|solo) para suscriptores",
+    ),
+    "it": (
+        r"lascia un commento", r"lascia una risposta", r"annulla (?:la )?risposta", r"rispondi", r"commenti?",
+        r"\d+ commenti?", r"commenti \d+", r"il tuo indirizzo email non sarà pubblicato",
+        r"i campi obbligatori sono contrassegnati", r"nome", r"sito web", r"e ?mail",
+        r"salva il mio nome email e sito web in questo browser per la prossima volta che commento",
+        r"(?:pubblica|invia) (?:il )?commento", r"commenta", r"condividi(?: questo articolo)?", r"mi piace",
+        r"caricamento", r"articoli correlati", r"correlati", r"articolo (?:precedente|successivo)",
+        r"navigazione articoli", r"stampa", r"iscriviti", r"il tuo commento è in attesa di moderazione",
+        r"abbonati(?: ora)?", r"sei già abbonato accedi", r"contenuto riservato agli abbonati",
+    ),
+    "ru": (
+        r"(?:добавить|оставить|оставьте|написать) комментарий", r"отменить ответ", r"ответить",
+        r"комментарии", r"\d+ комментари(?:й|я|ев)", r"комментарии \d+",
+        r"ваш адрес email не будет опубликован", r"обязательные поля помечены", r"имя", r"сайт", r"e ?mail",
+        r"сохранить моё имя email и адрес сайта в этом браузере для последующих моих комментариев",
+        r"отправить комментарий", r"поделиться", r"нравится", r"загрузка", r"похожие записи",
+        r"навигация по записям", r"(?:предыдущая|следующая) запись", r"подписаться", r"печать",
+        r"ваш комментарий (?:ожидает|появится после) (?:проверки|модерации)",
     ),
     "ar": (
         r"(?:اترك|أضف|أترك) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)", r"إلغاء الرد", r"الرد", r"رد",
@@ -276,13 +321,21 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
 # post title, TypePad's "Posted by: NAME | DATE" signature of a comment.
 _COMMENT_NOUNS = (
     r"thoughts?|responses?|comments?|replies|réflexions?|commentaires?|réponses?|gedanken|kommentare?"
-    r"|antworten|comentarios?|respuestas?|تعليقات?|ردود?"
+    r"|antworten|comentarios?|respuestas?|commenti?|risposte|комментари(?:й|я|ев)|ответ(?:а|ов)?|تعليقات?|ردود?"
+)
+#: "The post … appeared first on …" (and its translations) that feeds append to every item.
+FEED_FOOTER_LINE = (
+    r"(?:the post|(?:der|die|das) beitrag|l[’']article|la entrada|l[’']articolo|(?:сообщение|запись)) "
+    r".{1,300} (?:appeared first on|erschien zuerst auf|est apparu en premier sur|se publicó primero en"
+    r"|proviene da|(?:появились|появилась) сначала на) .{1,200}"
 )
 RAW_WIDGET_LINES: tuple[str, ...] = (
     # required-field labels of a comment form: "Name *", "E-mail *", "Nombre *", "الاسم *"
     r"(?:name|e-?mail|website|comment|nom|nombre|correo electrónico|kommentar|الاسم|البريد الإلكتروني)\s*\*",
-    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{_COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
+    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{_COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
     r"posted by: .{1,80}\|.{1,80}",
+    # feed footers of WordPress/Yoast feeds, in the languages they ship
+    FEED_FOOTER_LINE,
 )
 
 #: Words that are widget labels in a row of labels ("Twitter Facebook", "Log Out / Change") but
@@ -296,7 +349,9 @@ LONE_WORDS_KEPT: tuple[str, ...] = (
     r"commentaires?", r"kommentare?", r"comentarios?", r"annuler", r"modifier", r"changer", r"abbrechen",
     r"ändern", r"cancelar", r"cambiar?", r"chargement", r"cargando", r"relacionado", r"abonnieren",
     r"suscribirse", r"التعليقات?", r"تعليقات?", r"الاسم", r"الرد", r"رد", r"شارك", r"مشاركة", r"تغيير",
-    r"إلغاء", r"اشترك", r"طباعة", r"تحميل", r"إعجاب",
+    r"إلغاء", r"اشترك", r"طباعة", r"تحميل", r"إعجاب", r"commenti?", r"rispondi", r"nome", r"stampa",
+    r"correlati", r"commenta", r"комментарии", r"ответить", r"имя", r"сайт", r"печать", r"загрузка",
+    r"kommentieren",
 )
 
 #: Longer lines are text, not a widget (the longest phrases, with a quoted post title, stay below).
