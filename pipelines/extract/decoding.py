@@ -109,6 +109,18 @@ def page_language(body: bytes) -> str | None:
     return match.group(1).decode("ascii").lower() if match else None
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """UTF-8 with a few stray bytes (a template or an ad snippet pasted in another code page): at
+    least ten valid multi-byte sequences for every invalid byte. Such a page is UTF-8; reading it
+    as cp1252 would turn every accented letter of the article into mojibake."""
+    valid = len(_UTF8_SEQUENCE.findall(body))
+    invalid = body.decode("utf-8", errors="replace").count("\ufffd")
+    return valid >= 4 and invalid * 10 <= valid
+
+
 def _decodes(body: bytes, encoding: str) -> bool:
     try:
         body.decode(encoding)
@@ -121,7 +133,7 @@ def _detect(body: bytes) -> str:
     """Best guess from the bytes: strict UTF-8 if valid; else the legacy code page of the page's
     language if the bytes fit it; else charset-normalizer (cp1252 for any Latin single-byte guess,
     as browsers do); cp1252 when all else fails."""
-    if _is_utf8(body):
+    if _is_utf8(body) or _mostly_utf8(body):
         return "utf-8"
     legacy = _LANG_LEGACY.get(page_language(body) or "")
     if legacy and _decodes(body, legacy):
@@ -154,6 +166,7 @@ def choose_encoding(body: bytes, content_type: str | bytes | None = None) -> Enc
 
     Precedence: BOM; then the header's declaration, else the ``<meta>`` one, trusted only if the
     bytes agree (strict decode); an unknown or missing declaration falls back to detection.
+    A page that is UTF-8 but for a few stray bytes stays UTF-8 (``declared-utf-8-has-stray-bytes``).
     Reasons: ``unknown-charset``, ``undeclared``, ``declared-utf-8-is-<enc>``,
     ``declared-<enc>-is-utf-8``, ``declared-<enc>-invalid``.
     """
@@ -170,6 +183,8 @@ def choose_encoding(body: bytes, content_type: str | bytes | None = None) -> Enc
     if declared == "utf-8":
         if _is_utf8(body):
             return EncodingChoice("utf-8", declared)
+        if _mostly_utf8(body):
+            return EncodingChoice("utf-8", declared, "declared-utf-8-has-stray-bytes")
         detected = _detect(body)
         return EncodingChoice(detected, declared, f"declared-utf-8-is-{detected}")
     # A single-byte declaration decodes anything; UTF-8 multi-byte sequences that decode

@@ -121,6 +121,7 @@ class PageMetadata:
     body_classes: set[str] = field(default_factory=set)
     og_type: str | None = None
     dated_in_markup: bool = False
+    dated_in_url: bool = False
     title_stated: bool = False
 
     def article_fields(self) -> dict[str, Any]:
@@ -141,8 +142,8 @@ class PageMetadata:
             return True
         if "page" in self.body_classes and self.og_type not in (None, "article"):
             return True
-        if self.og_type not in NON_ARTICLE_OG_TYPES or self.dated_in_markup:
-            return False
+        if self.og_type not in NON_ARTICLE_OG_TYPES or self.dated_in_markup or self.dated_in_url:
+            return False  # a permalink with the full date in it (/2013/05/23/slug) is one post
         lines = text.split("\n")
         titles = frozenset(normalise_line(t.text_content()) for t in _TEASERS(tree))
         teasers = sum(normalise_line(line) in titles for line in lines)
@@ -274,13 +275,22 @@ def _meta_document(tree: HtmlElement) -> Document:
     return doc
 
 
+def _date_options() -> DateOptions:
+    return DateOptions(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+
+
+def _url_date(url: str | None) -> datetime | None:
+    """The full date (year, month and day) in a URL's path, as htmldate reads it."""
+    return parse_datetime(extract_url_date(url, _date_options())) if url else None
+
+
 def _markup_date(tree: HtmlElement, url: str | None) -> datetime | None:
     """htmldate's header, URL and date-element stages: dates the page states, no free-text search.
 
     The date elements are the ones htmldate's fast mode trusts (a class or id saying "date",
     "published", "time"…); its full-text and copyright-year searches are left out on purpose.
     """
-    options = DateOptions(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+    options = _date_options()
     try:
         found = (
             examine_header(tree, options)
@@ -478,4 +488,5 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         body_classes=set(next(iter(tree.xpath("./body/@class")), "").split()),
         og_type=next((t.strip().lower() for t in fields.get("og:type", [])), None),
         dated_in_markup=dated_in_markup,
+        dated_in_url=_url_date(url) is not None,
     )

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from lxml.etree import Element
+from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 
 # --- DOM markers -----------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ WIDGET_IDS: tuple[str, ...] = (
     # TypePad / Movable Type
     "comments-open", "comments-content", "comments-form", "trackbacks-info", "comment-preview",
     # Tumblr notes
-    "notes", "post-notes",
+    "post-notes",
     # Ghost
     "ghost-comments-root",
 )
@@ -95,7 +95,7 @@ WIDGET_CLASSES: tuple[str, ...] = (
     "trackbacks", "trackbacks-info", "trackback-url", "comment-footer-inner", "typepad-comments",
     "feedback-links",
     # Tumblr
-    "notes", "post-notes", "notes-container", "note-count", "like_button", "reblog_button",
+    "post-notes", "notes-container", "note-count", "like_button", "reblog_button",
     "post-controls",
     # Ghost (Casper and friends)
     "gh-comments", "footer-cta", "read-more-wrap", "gh-post-upgrade-cta", "gh-subscribe",
@@ -114,6 +114,9 @@ _PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 _IDS = frozenset(WIDGET_IDS)
 _CLASSES = frozenset(WIDGET_CLASSES)
 _CLASS_PREFIX = re.compile("(?:^|\\s)(?:" + "|".join(map(re.escape, WIDGET_CLASS_PREFIXES)) + ")")
+# A generic name that is a widget only with Tumblr's note items inside (recipes and papers have notes).
+_NOTES = "notes"
+_NOTE_ITEMS = XPath('.//li[contains(concat(" ", normalize-space(@class), " "), " note ")]')
 _COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
 
 
@@ -134,6 +137,8 @@ def is_widget_element(element: HtmlElement) -> bool:
             return True
     if "class" in names and _is_widget_class(element.get("class")):
         return True
+    if (element.get("id") == _NOTES or _NOTES in (element.get("class") or "").split()) and _NOTE_ITEMS(element):
+        return True  # Tumblr notes
     if "action" in names and element.tag == "form" and _COMMENT_FORM_ACTION.search(element.get("action")):
         return True
     return "data-members-form" in names or "data-disqus-identifier" in names
