@@ -65,19 +65,19 @@ class BenchPage:
     comment_snippets: list[str] = field(default_factory=list)
 
 
+def is_comment_container(element: lxml.html.HtmlElement) -> bool:
+    """An element (not ``<html>``/``<body>``) whose id or a class names a comment/reply/discussion block."""
+    if not isinstance(element.tag, str) or element.tag in ("html", "body"):
+        return False
+    marker = f"{element.get('id') or ''} {element.get('class') or ''}".split()
+    return any(_COMMENT_CONTAINER.search(t) and not _NOT_A_CONTAINER.match(t) for t in marker)
+
+
 def _in_comment_container(tree: lxml.html.HtmlElement, snippet: str) -> bool:
     wanted = " ".join(snippet.split())
-    if not wanted:
-        return False
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in ("html", "body"):
-            continue
-        marker = f"{element.get('id') or ''} {element.get('class') or ''}".split()
-        if not any(_COMMENT_CONTAINER.search(t) and not _NOT_A_CONTAINER.match(t) for t in marker):
-            continue
-        if wanted in " ".join(element.text_content().split()):
-            return True
-    return False
+    return bool(wanted) and any(
+        is_comment_container(e) and wanted in " ".join(e.text_content().split()) for e in tree.iter()
+    )
 
 
 def comment_snippets(data: bytes, snippets: list[str]) -> list[str]:

@@ -15,7 +15,14 @@ import unicodedata
 from functools import lru_cache
 
 from pipelines.config import Cleaning
-from pipelines.extract.widgets import MAX_WIDGET_LINE, is_widget_line, normalise_line
+from pipelines.extract.widgets import (
+    COMMENT_NOUNS,
+    DATE_TEXT,
+    MAX_WIDGET_LINE,
+    REPLY_LABELS,
+    is_widget_line,
+    normalise_line,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -25,16 +32,60 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u206
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
-# A comment section starts at a widget line opening like one of these: everything after it is reader
-# comments and their form. Only in the second half of a text, and only on a line that is a widget
-# line as a whole (so "2 responses to the survey came from farmers." is a sentence, not a heading).
+# A comment section opens with a heading like one of these (matched on a normalised line that is a
+# widget line as a whole, so "2 responses to the survey came from farmers." is a sentence).
 _COMMENT_SECTION = re.compile(
     r"leave a (?:reply|comment|response)|post a comment|add a comment|(?:\d+|one|no) (?:comments?|responses?|thoughts?|replies)"
-    r"|laisser (?:un commentaire|une réponse)|\d+ (?:commentaires?|réflexions?|réponses?)"
-    r"|(?:hinterlasse|schreibe) einen kommentar|\d+ (?:kommentare?|gedanken|antworten)"
-    r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)"
+    r"|comments? \d+|(?:\d+ )?(?:comments?|responses?|replies|reactions?)$|(?:recent|older|newer) comments|join the discussion"
+    r"|laisser (?:un commentaire|une réponse)|derniers commentaires|publier un nouveau commentaire|(?:\d+|une?) (?:commentaires?|réflexions?|réponses?)|commentaires?(?: \d+)?$"
+    r"|(?:hinterlasse|schreibe|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
+    r"|(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare|es gibt noch keine kommentare|kommentieren"
+    r"|(?:\d+|ein(?:en)?|eine) (?:kommentare?|gedanken?|antworten)|kommentare?(?: \d+)?$|leserkommentare"
+    r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)|comentarios?(?: \d+)?$"
+    r"|lascia (?:un commento|una risposta)|\d+ (?:commenti|risposte)|commenti(?: \d+)?$"
+    r"|(?:добавить|оставить|оставьте|написать) комментарий|\d+ (?:комментари(?:й|я|ев)|ответ(?:а|ов)?)|комментарии(?: \d+)?$"
     r"|(?:اترك|أضف) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?"
 )
+# "3 Responses to Headline", "Ein Gedanke zu „…“": a count of comments on the post (normalised line).
+_COMMENT_HEADING_TO = re.compile(
+    rf"(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
+)
+# The header of one comment: "NAME says:", "NAME sagt:", "NAMEsays:" (a scraper glued the two),
+# "Kommentar von NAME", "Comment by NAME".
+_COMMENT_SAYS = re.compile(
+    r"\S.{0,60}?\s?(?:says|said|writes|sagt|schreibt|meint|dit|a écrit|dice|escribió|escribe|scrive|ha scritto"
+    r"|пишет|написал[аи]?|كتب|قال)\s*:?"
+    r"|(?:kommentar von|comment(?:ed)? by|commentaire (?:de|par)|comentario de|commento di|комментарий от) .{1,60}",
+    re.IGNORECASE,
+)
+# Lines of a comment form (matched inside a normalised widget line): field labels, the privacy note,
+# the prompt, the login choice.
+_COMMENT_FORM = re.compile(
+    r"will not be published|wird (?:nicht|niemals) veröffentlicht|ne sera pas publiée|no será publicad[ao]"
+    r"|non sarà pubblicato|не будет опубликован|fill in your details|trage deine daten|saisissez vos coordonnées"
+    r"|introduce tus datos|enter your comment|gib hier deinen kommentar|saisissez votre commentaire"
+    r"|escribe (?:tu|aquí tu) comentario|you are commenting using|du kommentierst mit|vous commentez à l aide"
+    r"|required fields|erforderliche felder|champs obligatoires|campos obligatorios|campi obbligatori"
+    r"|^(?:name|e ?mail|website|webseite|url|nom|nombre|sito web|имя|сайт|kommentar|comment|commentaire|comentario)"
+    r"(?: (?:required|erforderlich|benötigt|pflichtfeld|obligatoire|obligatorio))?$"
+)
+# A name glued to a time or date by a scraper ("Ruby21:00", "Sana6. Juni 2015 um 10:23").
+_GLUED_DATE = re.compile(r"\d{1,2}:\d{2}(?:\s*(?:uhr|h|am|pm))?$", re.IGNORECASE)
+#: A date line of a comment header is at most this long ("24. August 2019 um 03:36 Uhr").
+MAX_DATE_LINE = 60
+#: How many lines after a comment-shaped line are looked at for more of them.
+COMMENT_WINDOW = 10
+#: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
+MIN_COMMENT_LINES = 3
+
+# Scraper markup: pandoc's fenced divs (":::"), attributes ("{#id .class style=…}"), Markdown image
+# links, link brackets and heading marks.
+_FENCE = re.compile(r"^:{3,}(?:\s.*)?$")
+_ATTRIBUTES = re.compile(r"\s*\{(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*\}")
+_IMAGE_LINK = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/|#|mailto:)[^)]*\)")
+_SPAN = re.compile(r"\[([^\]]+)\](?=\{)")
+_HEADING_MARK = re.compile(r"^#{1,6}\s+")
 
 # Sign-off trailers of wire agencies and news sites, matched on the last lines only.
 # Whole last lines: "(END)", "-- ENDS --", "###", "(Reporting by …; Editing by …)", "© 2020 AFP" …
@@ -91,15 +142,76 @@ def _compile_rules(trailers: tuple[str, ...], drops: tuple[str, ...]) -> tuple[r
     )
 
 
+def strip_markup(line: str) -> str:
+    """``line`` without the scraper's markup: pandoc attributes and spans, image links, link
+    brackets (their text stays), the marks of a heading that carries attributes. A fence line
+    (":::") becomes empty."""
+    if _FENCE.match(line):
+        return ""
+    if "{" in line:
+        stripped = _ATTRIBUTES.sub("", _SPAN.sub(r"\1", line))
+        if stripped != line and line.startswith("#"):  # a pandoc heading: "## Title {#id}"
+            stripped = _HEADING_MARK.sub("", stripped)
+        line = stripped
+    if "](" in line:
+        line = _LINK.sub(r"\1", _IMAGE_LINK.sub("", line))
+    return line.strip()
+
+
+def _comment_kind(line: str) -> str | None:
+    """What makes ``line`` part of a comment section, if anything: ``heading`` ("3 Comments",
+    "Leave a Reply"), ``says`` ("NAME says:"), ``date`` (a short date line), ``widget`` (reply
+    links, form fields and other widget lines)."""
+    if not line or len(line) > MAX_WIDGET_LINE:
+        return None
+    normal = normalise_line(line)
+    widget = is_widget_line(line)
+    if _COMMENT_SECTION.match(normal) and (widget or len(normal.split()) <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
+        return "heading"
+    if normal in REPLY_LABELS or normal in ("log in to reply", "antworten", "reply"):
+        return "reply"
+    if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or len(normal.split()) <= 12):
+        return "form"
+    if widget:
+        return "widget"
+    if len(line) <= 80 and _COMMENT_SAYS.fullmatch(line):
+        return "says"
+    short = len(line) <= MAX_DATE_LINE and len(line.split()) <= 9
+    if short and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
+        return "date"
+    return None
+
+
 def _cut_comment_section(lines: list[str]) -> list[str]:
-    """Drop everything from a comment-section heading on, if it sits in the second half of the text."""
+    """Everything before the comment section, if the text has one.
+
+    A comment section starts at its first comment-shaped line (see :func:`_comment_kind`) when
+    the next or next-but-one line is comment-shaped too and, within :data:`COMMENT_WINDOW` lines,
+    there are :data:`MIN_COMMENT_LINES` comment-shaped lines of at least two kinds besides plain
+    widget lines (a comment header has a name, a date and a reply link; a form has a heading and
+    field labels); or at a comment-section heading in the second half of the text. A heading in
+    the window starts the section rather than a date above it. Everything from there on goes. A
+    line before any text never starts a cut, so a "3 Comments" under the headline stays.
+    """
+    content = [(i, line) for i, line in enumerate(lines) if line]
+    kinds = [_comment_kind(line) for _, line in content]
     total = sum(len(line) for line in lines)
     seen = 0
-    for index, line in enumerate(lines):
-        heading = len(line) <= MAX_WIDGET_LINE and _COMMENT_SECTION.match(normalise_line(line))
-        if seen > total / 2 and heading and is_widget_line(line):
-            LOGGER.debug("comment section cut at line %d: %r", index, line)
-            return lines[:index]
+    text_before = False
+    for position, (index, line) in enumerate(content):
+        kind = kinds[position]
+        if kind is not None and kind != "widget" and text_before:
+            window = kinds[position : position + COMMENT_WINDOW]
+            shapes = {k for k in window if k} - {"widget"}  # share rows alone are no comment section
+            contiguous = any(kinds[position + 1 : position + 3])
+            heading_later = kind != "heading" and "heading" in window[1:]
+            structured = contiguous and not heading_later and sum(map(bool, window)) >= MIN_COMMENT_LINES and len(shapes) >= 2
+            late_heading = kind == "heading" and seen > total / 2 and is_widget_line(line)
+            if structured or late_heading:
+                LOGGER.debug("comment section cut at line %d: %r", index, line)
+                return lines[:index]
+        if kind is None:
+            text_before = True
         seen += len(line)
     return lines
 
@@ -146,7 +258,7 @@ def clean_text(text: str, rules: Cleaning | None = None) -> str:
     line_re, tail_re, drop_re = _compile_rules(
         tuple(rules.trailer_patterns) if rules else (), tuple(rules.drop_patterns) if rules else ()
     )
-    lines = _cut_comment_section(normalise_text(text).split("\n"))
+    lines = _cut_comment_section([strip_markup(line) for line in normalise_text(text).split("\n")])
     lines = [
         line
         for line in lines

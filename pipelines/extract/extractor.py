@@ -5,7 +5,8 @@ One pass per page:
 1. guard the input (empty, binary, too large, too deep) so garbage costs bounded time;
 2. parse once with lxml;
 3. when the source keeps them, take the reader comments out (:mod:`pipelines.extract.reader_comments`);
-4. delete every widget container (:func:`pipelines.extract.widgets.find_widgets`, one tree walk);
+4. delete every widget container (:func:`pipelines.extract.widgets.find_widgets`, one tree walk) and
+   every comment list recognised by its structure (:mod:`pipelines.extract.comment_lists`);
 5. read the metadata (:mod:`pipelines.extract.metadata`) from what is left, so no commenter or comment
    date is taken for the article's;
 6. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
@@ -31,6 +32,7 @@ from trafilatura.utils import handle_compressed_file, repair_faulty_html
 
 from pipelines.config import Cleaning
 from pipelines.extract.clean import clean_text, strip_title
+from pipelines.extract.comment_lists import find_comment_lists
 from pipelines.extract.decoding import bom_encoding, decode_html
 from pipelines.extract.metadata import page_metadata
 from pipelines.models import Article
@@ -144,12 +146,15 @@ def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
 
 
 def remove_widgets(tree: HtmlElement) -> int:
-    """Delete every widget container from ``tree`` in place (tails kept); returns how many."""
-    found = find_widgets(tree)
-    for element in found:
-        if element.getparent() is not None:
-            element.drop_tree()
-    return len(found)
+    """Delete every widget container from ``tree`` in place (tails kept), then the comment lists
+    recognised by their structure (:mod:`pipelines.extract.comment_lists`); returns how many."""
+    removed = 0
+    for find in (find_widgets, find_comment_lists):
+        for element in find(tree):
+            if element.getparent() is not None:
+                element.drop_tree()
+                removed += 1
+    return removed
 
 
 def _without_header(text: str, title: str | None, authors: list[str]) -> str:

@@ -108,6 +108,21 @@ WIDGET_CLASS_PREFIXES: tuple[str, ...] = (
     "wp-block-jetpack-related", "jp-relatedposts",
 )
 
+#: Markers (in an id or a class token) of paywall boxes: the subscription pitch that replaces the rest
+#: of an article. Such a box is removed only when it is short and pitches (a price, a trial, a
+#: subscription, a login), because some sites also mark the wrapper of the article body "paywall".
+PAYWALL_MARKERS = re.compile(
+    r"paywall|pay-wall|piano|tp-container|regwall|plus-teaser|premium-(?:teaser|box|banner)|abo-(?:teaser|box|promo)"
+    r"|offer-?box|subscription-(?:wall|prompt|teaser)|meter-?(?:wall|box)|laterpay|steady-paywall",
+    re.IGNORECASE,
+)
+_PITCH = re.compile(
+    r"abo\b|abonn|subscri|suscri|abbonat|подпис|testen|trial|€|\$|£|log ?in|sign ?in|anmelden|einloggen|connectez",
+    re.IGNORECASE,
+)
+#: Longer boxes are article text, not a pitch.
+MAX_PAYWALL_BOX_CHARS = 1500
+
 # Elements never removed even when a marker matches: a theme that puts a widget class on the
 # page or article wrapper must not cost the article.
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
@@ -118,6 +133,20 @@ _CLASS_PREFIX = re.compile("(?:^|\\s)(?:" + "|".join(map(re.escape, WIDGET_CLASS
 _NOTES = "notes"
 _NOTE_ITEMS = XPath('.//li[contains(concat(" ", normalize-space(@class), " "), " note ")]')
 _COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _is_paywall_marker(marker: str) -> bool:
+    return PAYWALL_MARKERS.search(marker) is not None
+
+
+def is_paywall_box(element: HtmlElement) -> bool:
+    """True when ``element`` is marked as a paywall box and holds a short subscription pitch."""
+    marker = f"{element.get('id') or ''} {element.get('class') or ''}"
+    if marker == " " or element.tag in _PROTECTED_TAGS or not _is_paywall_marker(marker):
+        return False
+    text = element.text_content()
+    return len(text) <= MAX_PAYWALL_BOX_CHARS and _PITCH.search(text) is not None
 
 
 @lru_cache(maxsize=8192)
@@ -150,7 +179,7 @@ def find_widgets(tree: HtmlElement) -> list[HtmlElement]:
     A plain walk with attribute tests in Python: on real pages it is several times faster than
     any XPath selecting the same elements (EXSLT regular expressions, string tests, or unions).
     """
-    return [element for element in tree.iter(Element) if is_widget_element(element)]
+    return [element for element in tree.iter(Element) if is_widget_element(element) or is_paywall_box(element)]
 
 
 # --- widget phrases --------------------------------------------------------------------------------
@@ -215,6 +244,7 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"your comment is awaiting moderation", r"thank you your comment has been submitted",
         r"thanks for your comment", r"your comment has been (?:submitted|received|posted)",
         r"comments? (?:are|is) moderated", r"reply to this comment", r"report (?:this )?comment",
+        r"recent comments", r"continue the discussion", r"(?:older|newer) comments", r"join the discussion",
         # paywall pitches (the teaser above them is the article)
         r"subscribe (?:now|today)", r"(?:subscribe )?to continue reading(?: this article)?(?: subscribe)?",
         r"already (?:a subscriber|have an account) (?:log|sign) in(?: here)?",
@@ -243,7 +273,8 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"votre commentaire est en attente de modération", r"merci votre commentaire a (?:été|bien été) (?:envoyé|enregistré)",
         r"(?:abonnez vous|je m abonne)(?: à partir de .{1,40})?", r"déjà abonné (?:connectez vous|se connecter|je me connecte)",
         r"cet article est réservé aux abonnés", r"il vous reste \d+ ?% de cet article à lire",
-        r"lire la suite(?: de l article)?(?: en vous abonnant)?",
+        r"lire la suite(?: de l article)?(?: en vous abonnant)?", r"derniers commentaires", r"tous les commentaires",
+        r"publier un nouveau commentaire", r"alerter", r"signaler(?: un abus| ce commentaire)?",
     ),
     "de": (
         r"(?:hinterlasse|schreibe|schreiben sie) einen kommentar", r"antworten abbrechen",
@@ -261,6 +292,15 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"wird in neuem fenster geöffnet", r"die kommentarfunktion ist (?:geschlossen|deaktiviert)",
         r"benachrichtige mich über (?:nachfolgende kommentare|neue beiträge) via e ?mail",
         r"(?:kommentare?|antworten|reaktionen|leserkommentare) \d+", r"kommentar schreiben", r"kommentieren",
+        # WordPress.com (German) and other German comment forms and lists
+        r"kommentar (?:verfassen|hinzufügen|hinterlassen)", r"antwort(?:en)? abbrechen", r"gib hier deinen kommentar ein",
+        r"e ?mail(?: adresse)?(?: erforderlich)?(?: adresse)? wird (?:niemals|nicht) veröffentlicht(?: (?:erforderlich|benötigt|pflichtfeld))?",
+        r"e ?mail (?:erforderlich|benötigt|pflichtfeld)", r"name (?:erforderlich|benötigt|pflichtfeld)", r"webseite",
+        r"hier klicken um (?:das antworten|die antwort) abzubrechen", r"(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare",
+        r"es gibt noch keine kommentare", r"leider sind keine kommentare möglich", r"kommentare (?:ausblenden|anzeigen)",
+        r"hinterlasse (?:jetzt )?(?:einen|ein) kommentar(?: klicke hier um den kommentar zu schreiben)?",
+        r"(?:ihr|dein) kommentar wird (?:von einem moderator )?(?:überprüft|geprüft)(?: bevor er veröffentlicht wird)?",
+        r"liken", r"likenliken", r"unterhaltung beginnen", r"für autoren anmelden", r"ältere kommentare", r"neuere kommentare",
         r"vielen dank ihr kommentar wurde (?:abgeschickt|gespeichert|übermittelt)",
         r"(?:dein|ihr) kommentar (?:muss noch freigegeben werden|wartet auf (?:die )?freischaltung|wird nach (?:einer )?prüfung freigeschaltet)",
         r"(?:jetzt )?(?:\d+ (?:tage|wochen) )?(?:kostenlos|gratis|für \d+ € ) ?testen", r"jetzt (?:abonnieren|abo abschließen|weiterlesen)",
@@ -284,7 +324,7 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"suscribirse", r"imprimir", r"se abre en una ventana nueva",
         r"(?:comentarios?|respuestas?) \d+", r"tu comentario está (?:pendiente|esperando) (?:de )?moderación",
         r"gracias tu comentario (?:ha sido|fue) enviado", r"suscríbete(?: ahora)?", r"ya eres (?:suscriptor|socio) inicia sesión",
-        r"contenido (?:exclusivo|solo) para suscriptores",
+        r"contenido (?:exclusivo|solo) para suscriptores", r"comentarios recientes",
     ),
     "it": (
         r"lascia un commento", r"lascia una risposta", r"annulla (?:la )?risposta", r"rispondi", r"commenti?",
@@ -294,7 +334,7 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"(?:pubblica|invia) (?:il )?commento", r"commenta", r"condividi(?: questo articolo)?", r"mi piace",
         r"caricamento", r"articoli correlati", r"correlati", r"articolo (?:precedente|successivo)",
         r"navigazione articoli", r"stampa", r"iscriviti", r"il tuo commento è in attesa di moderazione",
-        r"abbonati(?: ora)?", r"sei già abbonato accedi", r"contenuto riservato agli abbonati",
+        r"abbonati(?: ora)?", r"sei già abbonato accedi", r"contenuto riservato agli abbonati", r"commenti recenti",
     ),
     "ru": (
         r"(?:добавить|оставить|оставьте|написать) комментарий", r"отменить ответ", r"ответить",
@@ -303,7 +343,7 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"сохранить моё имя email и адрес сайта в этом браузере для последующих моих комментариев",
         r"отправить комментарий", r"поделиться", r"нравится", r"загрузка", r"похожие записи",
         r"навигация по записям", r"(?:предыдущая|следующая) запись", r"подписаться", r"печать",
-        r"ваш комментарий (?:ожидает|появится после) (?:проверки|модерации)",
+        r"ваш комментарий (?:ожидает|появится после) (?:проверки|модерации)", r"последние комментарии",
     ),
     "ar": (
         r"(?:اترك|أضف|أترك) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)", r"إلغاء الرد", r"الرد", r"رد",
@@ -324,8 +364,8 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
 
 # Lines matched on their raw text (punctuation matters): comment-count headings that quote the
 # post title, TypePad's "Posted by: NAME | DATE" signature of a comment.
-_COMMENT_NOUNS = (
-    r"thoughts?|responses?|comments?|replies|réflexions?|commentaires?|réponses?|gedanken|kommentare?"
+COMMENT_NOUNS = (
+    r"thoughts?|responses?|comments?|repl(?:y|ies)|réflexions?|commentaires?|réponses?|gedanken?|kommentare?"
     r"|antworten|comentarios?|respuestas?|commenti?|risposte|комментари(?:й|я|ев)|ответ(?:а|ов)?|تعليقات?|ردود?"
 )
 #: "The post … appeared first on …" (and its translations) that feeds append to every item.
@@ -337,7 +377,7 @@ FEED_FOOTER_LINE = (
 RAW_WIDGET_LINES: tuple[str, ...] = (
     # required-field labels of a comment form: "Name *", "E-mail *", "Nombre *", "الاسم *"
     r"(?:name|e-?mail|website|comment|nom|nombre|correo electrónico|kommentar|الاسم|البريد الإلكتروني)\s*\*",
-    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{_COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
+    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
     r"posted by: .{1,80}\|.{1,80}",
     # feed footers of WordPress/Yoast feeds, in the languages they ship
     FEED_FOOTER_LINE,
@@ -359,6 +399,34 @@ LONE_WORDS_KEPT: tuple[str, ...] = (
     r"kommentieren",
 )
 
+_MONTHS = (
+    r"jan(?:uary|uar|vier|eiro)?|feb(?:ruary|ruar)?|févr(?:ier)?|fév|mar(?:ch|s|zo)?|märz|apr(?:il|ile)?|avr(?:il)?"
+    r"|may|mai|mayo|maggio|jun(?:e|i|io)?|juin|giugno|jul(?:y|i|io)?|juil(?:let)?|luglio|aug(?:ust)?|août"
+    r"|ago(?:sto)?|sep(?:t(?:ember|embre)?)?|set(?:tembre)?|oct(?:ober|obre|ubre)?|okt(?:ober)?|ott(?:obre)?"
+    r"|nov(?:ember|embre|iembre)?|dec(?:ember)?|dez(?:ember)?|déc(?:embre)?|dic(?:iembre|embre)?"
+    r"|enero|febrero|abril|junio|julio|septiembre|octubre|diciembre|gennaio|febbraio|aprile"
+    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+)
+#: A date or time as comment headers print it ("12. März 2021 um 10:12", "March 3, 2020 at 5:12 pm",
+#: "3 days ago"), in the languages the extractor handles, in the languages the extractor handles.
+DATE_TEXT = re.compile(
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
+    rf"|\b\d{{1,2}}(?:\.|er|º)? (?:de )?(?:{_MONTHS})\.?,? (?:de )?\d{{4}}\b"
+    rf"|\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b"
+    r"|\b\d+ (?:minutes?|hours?|days?|weeks?|months?|years?) ago\b"
+    r"|\bvor \d+ (?:minuten|stunden|tagen|wochen|monaten|jahren)\b|\bil y a \d+ |\bhace \d+ |\b\d+ (?:giorni|ore) fa\b"
+    r"|\b\d{1,2}:\d{2}\b",
+    re.IGNORECASE,
+)
+#: Texts of reply links and buttons, normalised (see :func:`normalise_line`).
+REPLY_LABELS: frozenset[str] = frozenset(
+    {
+        "reply", "reply to this comment", "reply to this", "reply ↓", "antworten", "antwort", "beantworten",
+        "auf diesen kommentar antworten", "répondre", "répondre à ce commentaire", "responder", "rispondi",
+        "ответить", "odpowiedz", "reageer", "reageren", "svara", "svar", "vastaa", "odpovědět", "válasz",
+        "rde", "الرد", "رد", "回复", "返信",
+    }
+)
 #: Longer lines are text, not a widget (the longest phrases, with a quoted post title, stay below).
 MAX_WIDGET_LINE = 300
 
