@@ -36,9 +36,10 @@ _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # widget line as a whole, so "2 responses to the survey came from farmers." is a sentence).
 _COMMENT_SECTION = re.compile(
     r"leave a (?:reply|comment|response)|post a comment|add a comment|(?:\d+|one|no) (?:comments?|responses?|thoughts?|replies)"
-    r"|comments? \d+|(?:\d+ )?(?:comments?|responses?|replies|reactions?)$|(?:recent|older|newer) comments|join the discussion"
+    r"|comments? \d+|(?:\d+ )?(?:comments?|responses?|replies|reactions?)$|(?:recent|older|newer|previous) comments|join the discussion"
+    r"|\d+ comments? read them below or add one|lesermeinung(?:en)?$|leserbriefe?$"
     r"|laisser (?:un commentaire|une réponse)|derniers commentaires|publier un nouveau commentaire|(?:\d+|une?) (?:commentaires?|réflexions?|réponses?)|commentaires?(?: \d+)?$"
-    r"|(?:hinterlasse|schreibe|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
+    r"|(?:hinterlasse|schreibe?|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
     r"|(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare|es gibt noch keine kommentare|kommentieren"
     r"|(?:\d+|ein(?:en)?|eine) (?:kommentare?|gedanken?|antworten)|kommentare?(?: \d+)?$|leserkommentare"
     r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)|comentarios?(?: \d+)?$"
@@ -48,7 +49,7 @@ _COMMENT_SECTION = re.compile(
 )
 # "3 Responses to Headline", "Ein Gedanke zu „…“": a count of comments on the post (normalised line).
 _COMMENT_HEADING_TO = re.compile(
-    rf"(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
+    rf"(?:[^\w\s]+ )?(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
 )
 # The header of one comment: "NAME says:", "NAME sagt:", "NAMEsays:" (a scraper glued the two),
 # "Kommentar von NAME", "Comment by NAME".
@@ -69,10 +70,18 @@ _COMMENT_FORM = re.compile(
     r"|^(?:name|e ?mail|website|webseite|url|nom|nombre|sito web|имя|сайт|kommentar|comment|commentaire|comentario)"
     r"(?: (?:required|erforderlich|benötigt|pflichtfeld|obligatoire|obligatorio))?$"
 )
+# The title line of a comment form ends with its cancel-reply link: "Wortspuren hinterlassen… Antwort abbrechen".
+_FORM_TITLE = re.compile(
+    r"(?:antwort(?:en)? abbrechen|cancel reply|annuler la réponse|cancelar (?:la )?respuesta|annulla (?:la )?risposta"
+    r"|отменить ответ)$"
+)
 # A name glued to a time or date by a scraper ("Ruby21:00", "Sana6. Juni 2015 um 10:23").
 _GLUED_DATE = re.compile(r"\d{1,2}:\d{2}(?:\s*(?:uhr|h|am|pm))?$", re.IGNORECASE)
 #: A date line of a comment header is at most this long ("24. August 2019 um 03:36 Uhr").
 MAX_DATE_LINE = 60
+#: A comment section follows text: at least this many characters of lines that are not comment-shaped
+#: (paragraphs, not only a headline, a byline and a date) must come before the cut.
+MIN_TEXT_BEFORE = 200
 #: How many lines after a comment-shaped line are looked at for more of them.
 COMMENT_WINDOW = 10
 #: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
@@ -168,6 +177,8 @@ def _comment_kind(line: str) -> str | None:
     widget = is_widget_line(line)
     if _COMMENT_SECTION.match(normal) and (widget or len(normal.split()) <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
         return "heading"
+    if len(line) <= 120 and _FORM_TITLE.search(normal):
+        return "heading"
     if normal in REPLY_LABELS or normal in ("log in to reply", "antworten", "reply"):
         return "reply"
     if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or len(normal.split()) <= 12):
@@ -191,27 +202,33 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
     widget lines (a comment header has a name, a date and a reply link; a form has a heading and
     field labels); or at a comment-section heading in the second half of the text. A heading in
     the window starts the section rather than a date above it. Everything from there on goes. A
-    line before any text never starts a cut, so a "3 Comments" under the headline stays.
+    line before the first paragraphs (:data:`MIN_TEXT_BEFORE`) never starts a cut, so a "3 Comments"
+    under the headline stays.
     """
     content = [(i, line) for i, line in enumerate(lines) if line]
     kinds = [_comment_kind(line) for _, line in content]
     total = sum(len(line) for line in lines)
     seen = 0
     text_before = False
+    text_chars = 0
     for position, (index, line) in enumerate(content):
         kind = kinds[position]
         if kind is not None and kind != "widget" and text_before:
             window = kinds[position : position + COMMENT_WINDOW]
             shapes = {k for k in window if k} - {"widget"}  # share rows alone are no comment section
-            contiguous = any(kinds[position + 1 : position + 3])
+            contiguous = any(k and k != "widget" for k in kinds[position + 1 : position + 3])
             heading_later = kind != "heading" and "heading" in window[1:]
-            structured = contiguous and not heading_later and sum(map(bool, window)) >= MIN_COMMENT_LINES and len(shapes) >= 2
-            late_heading = kind == "heading" and seen > total / 2 and is_widget_line(line)
+            shaped = sum(map(bool, window)) >= MIN_COMMENT_LINES
+            form = window.count("form") >= MIN_COMMENT_LINES  # field labels of a comment form
+            structured = contiguous and not heading_later and shaped and (len(shapes) >= 2 or form)
+            short = is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
+            late_heading = kind == "heading" and seen > total / 2 and short
             if structured or late_heading:
                 LOGGER.debug("comment section cut at line %d: %r", index, line)
                 return lines[:index]
         if kind is None:
-            text_before = True
+            text_chars += len(line)
+            text_before = text_chars >= MIN_TEXT_BEFORE
         seen += len(line)
     return lines
 

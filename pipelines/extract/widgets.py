@@ -244,7 +244,8 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"your comment is awaiting moderation", r"thank you your comment has been submitted",
         r"thanks for your comment", r"your comment has been (?:submitted|received|posted)",
         r"comments? (?:are|is) moderated", r"reply to this comment", r"report (?:this )?comment",
-        r"recent comments", r"continue the discussion", r"(?:older|newer) comments", r"join the discussion",
+        r"recent comments", r"continue the discussion", r"\d+ comments? read them below or add one",
+        r"(?:previous|next) comments", r"(?:older|newer) comments", r"join the discussion",
         # paywall pitches (the teaser above them is the article)
         r"subscribe (?:now|today)", r"(?:subscribe )?to continue reading(?: this article)?(?: subscribe)?",
         r"already (?:a subscriber|have an account) (?:log|sign) in(?: here)?",
@@ -300,7 +301,7 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"es gibt noch keine kommentare", r"leider sind keine kommentare möglich", r"kommentare (?:ausblenden|anzeigen)",
         r"hinterlasse (?:jetzt )?(?:einen|ein) kommentar(?: klicke hier um den kommentar zu schreiben)?",
         r"(?:ihr|dein) kommentar wird (?:von einem moderator )?(?:überprüft|geprüft)(?: bevor er veröffentlicht wird)?",
-        r"liken", r"likenliken", r"unterhaltung beginnen", r"für autoren anmelden", r"ältere kommentare", r"neuere kommentare",
+        r"liken", r"likenliken", r"schreib einen kommentar", r"lesermeinung(?:en)?", r"unterhaltung beginnen", r"für autoren anmelden", r"ältere kommentare", r"neuere kommentare",
         r"vielen dank ihr kommentar wurde (?:abgeschickt|gespeichert|übermittelt)",
         r"(?:dein|ihr) kommentar (?:muss noch freigegeben werden|wartet auf (?:die )?freischaltung|wird nach (?:einer )?prüfung freigeschaltet)",
         r"(?:jetzt )?(?:\d+ (?:tage|wochen) )?(?:kostenlos|gratis|für \d+ € ) ?testen", r"jetzt (?:abonnieren|abo abschließen|weiterlesen)",
@@ -379,6 +380,7 @@ RAW_WIDGET_LINES: tuple[str, ...] = (
     r"(?:name|e-?mail|website|comment|nom|nombre|correo electrónico|kommentar|الاسم|البريد الإلكتروني)\s*\*",
     rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
     r"posted by: .{1,80}\|.{1,80}",
+    r"(?:pingback|trackback): .{1,300}",
     # feed footers of WordPress/Yoast feeds, in the languages they ship
     FEED_FOOTER_LINE,
 )
