@@ -117,14 +117,12 @@ def _spaces(text: str) -> str:
 def score(item: BenchPage, text: str | None, headline: str | None) -> dict:
     """What one extraction of ``item`` scores.
 
-    Snippets are matched with white space normalised on both sides (no extractor is rewarded or
-    punished for how it writes no-break spaces), in the title and the text of an extractor that
-    reads a title (the archived record has both). Word F1 leaves the headline out of the reference
+    Snippets are matched in the text with white space normalised on both sides (no extractor is
+    rewarded or punished for how it writes no-break spaces). Word F1 leaves the headline out of the reference
     and of every extractor's text alike (``headline``: the title newsarchive found, or the corpus's
     own title): corpora disagree on whether the body starts with it.
     """
-    title = getattr(text, "title", None)
-    flat = _spaces(f"{title}\n{text}" if title and text else text or "")
+    flat = _spaces(text or "")
     row: dict = {
         "empty": not flat,
         "widget_leaks": leaks(text or "", item.page),

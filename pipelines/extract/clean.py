@@ -216,7 +216,9 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
         if kind is not None and kind != "widget" and text_before:
             window = kinds[position : position + COMMENT_WINDOW]
             shapes = {k for k in window if k} - {"widget"}  # share rows alone are no comment section
-            contiguous = any(k and k != "widget" for k in kinds[position + 1 : position + 3])
+            # the next comment-shaped line is close, and a date is followed by more than dates
+            following = kinds[position + 1 : position + 3]
+            contiguous = any(k and k != "widget" and (k != "date" or kind != "date") for k in following)
             heading_later = kind != "heading" and "heading" in window[1:]
             shaped = sum(map(bool, window)) >= MIN_COMMENT_LINES
             form = window.count("form") >= MIN_COMMENT_LINES  # field labels of a comment form

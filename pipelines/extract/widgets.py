@@ -135,18 +135,25 @@ _NOTE_ITEMS = XPath('.//li[contains(concat(" ", normalize-space(@class), " "), "
 _COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
 
 
+# A state of the article wrapper ("isPaywall", "has-paywall", "paywalled"), not a box of its own.
+_PAYWALL_STATE = re.compile(r"^(?:is|has)[-_]?|ed$", re.IGNORECASE)
+
+
 @lru_cache(maxsize=8192)
 def _is_paywall_marker(marker: str) -> bool:
-    return PAYWALL_MARKERS.search(marker) is not None
+    return any(PAYWALL_MARKERS.search(t) and not _PAYWALL_STATE.search(t) for t in marker.split())
 
 
 def is_paywall_box(element: HtmlElement) -> bool:
-    """True when ``element`` is marked as a paywall box and holds a short subscription pitch."""
+    """True when ``element`` is marked as a paywall box and holds a short subscription pitch, and no
+    headline (a box that wraps the headline and the teaser is the article)."""
     marker = f"{element.get('id') or ''} {element.get('class') or ''}"
     if marker == " " or element.tag in _PROTECTED_TAGS or not _is_paywall_marker(marker):
         return False
     text = element.text_content()
-    return len(text) <= MAX_PAYWALL_BOX_CHARS and _PITCH.search(text) is not None
+    if len(text) > MAX_PAYWALL_BOX_CHARS or _PITCH.search(text) is None:
+        return False
+    return next(element.iter("h1"), None) is None
 
 
 @lru_cache(maxsize=8192)
