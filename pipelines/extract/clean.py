@@ -18,6 +18,7 @@ from pipelines.config import Cleaning
 from pipelines.extract.widgets import (
     COMMENT_NOUNS,
     DATE_TEXT,
+    FEED_FOOTER_LINE,
     MAX_WIDGET_LINE,
     REPLY_LABELS,
     is_widget_line,
@@ -113,6 +114,8 @@ TRAILER_TAILS: tuple[str, ...] = (
     r"(?<=[.!?”\"'»)])\s*(?:finished|ended|انتهى)\s*\d{1,3}\.?",
     r"(?<=[.!?”\"'»)])\s*[(\[]?(?:end|ends|انتهى)[)\]]\.?",
     r"(?<=[.!?”\"'»)])\s*[-–—]{1,2}\s*(?:end|ends)\s*[-–—]{1,2}",
+    # "… last sentence. The post Headline appeared first on Site." (feed items copied as text)
+    rf"(?<=[.!?”\"'»)])\s*{FEED_FOOTER_LINE}",
 )
 
 # A trailer ends a text; more than this many trailer lines in a row is no longer a trailer.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -34,6 +35,11 @@ HEADER_CHARS = 400
 _NEVER_REMOVED = frozenset({"html", "body", "main", "article", "h1"})
 
 
+@lru_cache(maxsize=4096)
+def _is_reply_label(text: str) -> bool:
+    return normalise_line(text) in REPLY_LABELS
+
+
 def _reply_links(tree: HtmlElement) -> list[HtmlElement]:
     links = []
     for element in tree.iter("a", "button"):
@@ -41,8 +47,8 @@ def _reply_links(tree: HtmlElement) -> list[HtmlElement]:
         if _REPLY_HREF.search(href) or _REPLY_CLASS.search(element.get("class") or ""):
             links.append(element)
             continue
-        text = element.text_content()
-        if len(text) < 40 and normalise_line(text) in REPLY_LABELS:
+        text = element.text if not len(element) else element.text_content()
+        if text and len(text) < 40 and _is_reply_label(text):
             links.append(element)
     return links
 

@@ -465,15 +465,18 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     ) or _unique(_split_all(doc.tags or []))
     headline = next(iter(_strings(article.get("headline"))), None)
     h1s = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    stated_title = doc.title or headline
     title = reconcile_title(
-        doc.title or headline or extract_title(tree),
+        stated_title or extract_title(tree),
         [*fields.get("og:site_name", []), *jsonld.names(article.get("publisher"))],
         [headline or "", *(h1s if len(h1s) == 1 else [])],
         canonical,
     )
+    reconcile_parts = [title] if stated_title else []
     return PageMetadata(
         title=title,
-        title_stated=_title_stated(tree, title, [doc.title, headline]),
+        # a title reconciled from og:title/<title> is still what the page's metadata states
+        title_stated=_title_stated(tree, title, [doc.title, headline, *reconcile_parts]),
         authors=_authors(tree, jsonld, article, fields, doc),
         published=published,
         modified=_first_date(_strings(article.get("dateModified")), fields, (*_MODIFIED_KEYS, "time:updated")),

@@ -150,6 +150,10 @@ def is_paywall_box(element: HtmlElement) -> bool:
     marker = f"{element.get('id') or ''} {element.get('class') or ''}"
     if marker == " " or element.tag in _PROTECTED_TAGS or not _is_paywall_marker(marker):
         return False
+    return _pitches(element)
+
+
+def _pitches(element: HtmlElement) -> bool:
     text = element.text_content()
     if len(text) > MAX_PAYWALL_BOX_CHARS or _PITCH.search(text) is None:
         return False
@@ -163,15 +167,18 @@ def _is_widget_class(classes: str) -> bool:
 
 
 def is_widget_element(element: HtmlElement) -> bool:
-    """True when ``element`` is a widget container by its id, class, form action or data attributes."""
+    """True when ``element`` is a widget container by its id, class, form action or data attributes,
+    or a paywall box (:func:`is_paywall_box`)."""
     names = element.keys()
     if not names or element.tag in _PROTECTED_TAGS:
         return False
-    if "id" in names:
-        ident = element.get("id")
-        if ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES):
-            return True
-    if "class" in names and _is_widget_class(element.get("class")):
+    ident = element.get("id") if "id" in names else ""
+    if ident and (ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES)):
+        return True
+    classes = element.get("class") if "class" in names else ""
+    if classes and _is_widget_class(classes):
+        return True
+    if (ident or classes) and _is_paywall_marker(f"{ident} {classes}") and _pitches(element):
         return True
     if (element.get("id") == _NOTES or _NOTES in (element.get("class") or "").split()) and _NOTE_ITEMS(element):
         return True  # Tumblr notes
@@ -186,7 +193,7 @@ def find_widgets(tree: HtmlElement) -> list[HtmlElement]:
     A plain walk with attribute tests in Python: on real pages it is several times faster than
     any XPath selecting the same elements (EXSLT regular expressions, string tests, or unions).
     """
-    return [element for element in tree.iter(Element) if is_widget_element(element) or is_paywall_box(element)]
+    return [element for element in tree.iter(Element) if is_widget_element(element)]
 
 
 # --- widget phrases --------------------------------------------------------------------------------
