@@ -10,14 +10,13 @@ from pipelines.clean import clean_text, normalise_text
 from pipelines.config import Cleaning
 from pipelines.extract.widgets import is_widget_line, widget_lines
 
-# The seed document (a text scraped elsewhere), copied into the repository: tests never read ../shared.
-SEED = Path(__file__).parent / "data" / "seeds" / "000_183f575d9282628d.txt"
+SEED_NAME = "000_183f575d9282628d.txt"
 SEED_PAGE_TEXT = Path(__file__).parent / "data" / "extraction" / "pages" / "wpcom-seed.txt"
 
 
 @pytest.fixture(scope="module")
-def seed_text() -> str:
-    return SEED.read_text(encoding="utf-8")
+def seed_text(data_dir: Path) -> str:
+    return (data_dir / "seeds" / SEED_NAME).read_text(encoding="utf-8")
 
 
 def test_seed_keeps_title_and_seven_paragraphs_only(seed_text: str) -> None:
