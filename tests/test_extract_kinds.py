@@ -238,3 +238,15 @@ def test_feed_footer_is_removed() -> None:
     article = extract(_page(f"<article><h1>Sea wall</h1>{PARAGRAPHS}{footer}</article>"), URL)
     assert article is not None
     assert "appeared first on" not in article.text and STORY[-1] in article.text
+
+
+def test_comments_found_by_structure_are_kept_when_the_source_asks() -> None:
+    from pipelines.extract import extract_with_reason
+
+    comments = f'<div class="c-list">{_comment(1, "Jo Bloggs")}{_comment(2, "Ann Other")}</div>'
+    result = extract_with_reason(_page(f"<article><h1>Sea wall</h1>{PARAGRAPHS}{comments}</article>"), URL, keep_comments=True)
+    assert result.article is not None and "Reader remark" not in result.article.text
+    kept = result.article.comments
+    assert [c.author for c in kept] == ["Jo Bloggs", "Ann Other"]
+    assert kept[0].published is not None and kept[0].published.isoformat() == "2025-01-01T10:00:00+00:00"
+    assert kept[1].text.startswith("Reader remark number 2")

@@ -53,18 +53,24 @@ def _reply_links(tree: HtmlElement) -> list[HtmlElement]:
     return links
 
 
-def _has_name(block: HtmlElement) -> bool:
+def name_element(block: HtmlElement) -> HtmlElement | None:
+    """The element of a comment block that shows the commenter's name, if any."""
     for element in block.iter():
         if not isinstance(element.tag, str):
             continue
-        if element.tag == "img" and _AVATAR.search(f"{element.get('class') or ''} {element.get('src') or ''}"):
-            return True
         marker = f"{element.get('class') or ''} {element.get('itemprop') or ''}"
         text = element.text_content().strip()
         short = 0 < len(text) <= 60 and len(text.split()) <= 5
         if short and (element.tag in _NAME_TAGS or _NAME_CLASS.search(marker)):
-            return True
-    return False
+            return element
+    return None
+
+
+def _has_name(block: HtmlElement) -> bool:
+    """A name, or an avatar standing for one."""
+    if name_element(block) is not None:
+        return True
+    return any(_AVATAR.search(f"{img.get('class') or ''} {img.get('src') or ''}") for img in block.iter("img"))
 
 
 def _has_date(block: HtmlElement) -> bool:

@@ -36,7 +36,7 @@ from pipelines.extract.comment_lists import find_comment_lists
 from pipelines.extract.decoding import bom_encoding, decode_html
 from pipelines.extract.metadata import page_metadata
 from pipelines.models import Article
-from pipelines.extract.reader_comments import extract_comments
+from pipelines.extract.reader_comments import comment_from_block, extract_comments
 from pipelines.text import count_words
 from pipelines.extract.widgets import find_widgets, normalise_line
 
@@ -145,16 +145,20 @@ def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
     return tree
 
 
+def _drop(elements: list[HtmlElement]) -> int:
+    removed = 0
+    for element in elements:
+        if element.getparent() is not None:
+            element.drop_tree()  # its tail text stays
+            removed += 1
+    return removed
+
+
 def remove_widgets(tree: HtmlElement) -> int:
     """Delete every widget container from ``tree`` in place (tails kept), then the comment lists
     recognised by their structure (:mod:`pipelines.extract.comment_lists`); returns how many."""
-    removed = 0
-    for find in (find_widgets, find_comment_lists):
-        for element in find(tree):
-            if element.getparent() is not None:
-                element.drop_tree()
-                removed += 1
-    return removed
+    removed = _drop(find_widgets(tree))
+    return removed + _drop(find_comment_lists(tree))
 
 
 def _without_header(text: str, title: str | None, authors: list[str]) -> str:
@@ -175,7 +179,11 @@ def _without_header(text: str, title: str | None, authors: list[str]) -> str:
 def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cleaning | None) -> Article:
     tree = parse_html(html)
     comments = extract_comments(tree) if keep_comments else []
-    remove_widgets(tree)
+    _drop(find_widgets(tree))
+    blocks = find_comment_lists(tree)
+    if keep_comments:  # comments found by their structure are kept too, in page order after the others
+        comments += [c for c in map(comment_from_block, blocks) if c is not None]
+    _drop(blocks)
     # after the widgets are gone, so a commenter is never taken for the author nor a comment's date
     # for the article's
     meta = page_metadata(tree, url)
