@@ -76,6 +76,15 @@ _FORM_TITLE = re.compile(
     r"(?:antwort(?:en)? abbrechen|cancel reply|annuler la réponse|cancelar (?:la )?respuesta|annulla (?:la )?risposta"
     r"|отменить ответ)$"
 )
+# A short call to comment that ends a text ("Schreiben Sie den ersten Kommentar", "Join the
+# Conversation", "Bisher keine Kommentare", "Poster un commentaire"): only at the very end.
+_COMMENT_PROMPT = re.compile(
+    r"comment|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
+    r"|discussion|diskussion|diskutier|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|留言|评论|コメント",
+    re.IGNORECASE,
+)
+#: A prompt line is at most this many words.
+MAX_PROMPT_WORDS = 12
 # A name glued to a time or date by a scraper ("Ruby21:00", "Sana6. Juni 2015 um 10:23").
 _GLUED_DATE = re.compile(r"\d{1,2}:\d{2}(?:\s*(?:uhr|h|am|pm))?$", re.IGNORECASE)
 #: A date line of a comment header is at most this long ("24. August 2019 um 03:36 Uhr").
@@ -235,7 +244,25 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
             text_chars += len(line)
             text_before = text_chars >= MIN_TEXT_BEFORE
         seen += len(line)
-    return lines
+    return _cut_comment_tail(lines, content, kinds)
+
+
+def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: list[str | None]) -> list[str]:
+    """``lines`` without a tail made only of comment-shaped lines and short calls to comment, if
+    that tail holds at least one such call or heading (a prompt alone is a comment section too)."""
+    start = len(content)
+    prompts = 0
+    while start > 0:
+        line = content[start - 1][1]
+        prompt = len(line.split()) <= MAX_PROMPT_WORDS and _COMMENT_PROMPT.search(line) is not None
+        if not (prompt or kinds[start - 1]):
+            break
+        prompts += prompt or kinds[start - 1] == "heading"
+        start -= 1
+    if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
+        return lines
+    LOGGER.debug("comment tail cut at line %d: %r", content[start][0], content[start][1])
+    return lines[: content[start][0]]
 
 
 def _strip_trailers(lines: list[str], line_re: re.Pattern[str], tail_re: re.Pattern[str]) -> list[str]:
