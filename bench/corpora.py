@@ -44,7 +44,7 @@ _COMMENT_CONTAINER = re.compile(
     r"|reactions?\b|notes-list|post-notes",
     re.IGNORECASE,
 )
-_NOT_A_CONTAINER = re.compile(r"^(?:comments?-(?:open|closed|count|link|number)|no-comments?|has-comments?)$", re.I)
+_NOT_A_CONTAINER = re.compile(r"^(?:comments?-(?:open|closed|count|link|number)|no-comments?|has-comments?)$", re.IGNORECASE)
 _COMMENT_FORM_TEXT = re.compile(
     r"kommentare? (?:zu )?(?:schreiben|verfassen|abschicken)|(?:leave|post|add) a (?:comment|reply)|comments? (?:are )?closed"
     r"|e-mail-adresse wird nicht|email address will not|adresse (?:e-)?mail ne sera pas|kommentar(?:funktion)? (?:ist )?geschlossen"

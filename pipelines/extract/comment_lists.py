@@ -17,7 +17,12 @@ from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from pipelines.extract.widgets import DATE_TEXT, REPLY_LABELS, is_widget_line, normalise_line
+from pipelines.extract.widgets import (
+    DATE_TEXT,
+    REPLY_LABELS,
+    is_widget_line,
+    normalise_line,
+)
 
 # Reply links by their target or class: WordPress ?replytocom=, Blogger/TypePad reply anchors.
 _REPLY_HREF = re.compile(r"replytocom=|#respond\b|comment[-_]?reply|reply[-_]?to[-_]?comment|/reply\b", re.IGNORECASE)

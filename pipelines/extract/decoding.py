@@ -21,9 +21,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([^\s;\"',]+)", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([^\s;\"',]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(
-    rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:()+-]+)", re.I
+    rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:()+-]+)", re.IGNORECASE
 )
 # Labels that browsers (WHATWG Encoding) map to another decoder than Python's codec of that name.
 _WHATWG_ALIASES = {
@@ -100,7 +100,7 @@ _LATIN_SINGLE_BYTE = frozenset(
     "cp1250 cp1252 cp1254 cp1257 cp1258 latin_1 iso8859-2 iso8859-3 iso8859-4 iso8859-9 iso8859-10 "
     "iso8859-13 iso8859-14 iso8859-15 iso8859-16 mac-roman mac-latin2 mac-turkish mac-iceland cp850 cp437".split()
 )
-_HTML_LANG = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?\s*([A-Za-z]{2,3})", re.I)
+_HTML_LANG = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?\s*([A-Za-z]{2,3})", re.IGNORECASE)
 
 
 def page_language(body: bytes) -> str | None:
@@ -227,4 +227,4 @@ def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
     """``body`` as text, in the encoding :func:`choose_encoding` picks (undecodable bytes replaced)."""
     encoding = choose_encoding(body, content_type).encoding
     text = body.decode(encoding, errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")

@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass
 
 import trafilatura
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from trafilatura.utils import handle_compressed_file, repair_faulty_html
 
 from pipelines.config import Cleaning
@@ -35,10 +35,10 @@ from pipelines.extract.clean import clean_text, strip_title
 from pipelines.extract.comment_lists import find_comment_lists
 from pipelines.extract.decoding import bom_encoding, decode_html
 from pipelines.extract.metadata import page_metadata
-from pipelines.models import Article
 from pipelines.extract.reader_comments import comment_from_block, extract_comments
-from pipelines.text import count_words
 from pipelines.extract.widgets import find_widgets, normalise_line
+from pipelines.models import Article
+from pipelines.text import count_words
 
 LOGGER = logging.getLogger(__name__)
 

@@ -33,10 +33,10 @@ from trafilatura.metadata import (
 )
 
 from pipelines.extract.jsonld import JsonLd, types_of
+from pipelines.extract.widgets import normalise_line
 from pipelines.schemaorg import ARTICLE_TYPES, LISTING_TYPES
 from pipelines.text import count_words
 from pipelines.urls import canonicalize_url
-from pipelines.extract.widgets import normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
