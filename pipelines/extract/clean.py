@@ -37,13 +37,13 @@ _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # widget line as a whole, so "2 responses to the survey came from farmers." is a sentence).
 _COMMENT_SECTION = re.compile(
     r"leave a (?:reply|comment|response)|post a comment|add a comment|(?:\d+|one|no) (?:comments?|responses?|thoughts?|replies)"
-    r"|comments? \d+|(?:\d+ )?(?:comments?|responses?|replies|reactions?)$|(?:recent|older|newer|previous) comments|join the discussion"
+    r"|comments? \d+|\d+ (?:comments?|responses?|replies|reactions?)$|comments$|(?:recent|older|newer|previous) comments|join the discussion"
     r"|\d+ comments? read them below or add one|lesermeinung(?:en)?$|leserbriefe?$"
-    r"|laisser (?:un commentaire|une réponse)|derniers commentaires|publier un nouveau commentaire|(?:\d+|une?) (?:commentaires?|réflexions?|réponses?)|commentaires?(?: \d+)?$"
+    r"|laisser (?:un commentaire|une réponse)|derniers commentaires|publier un nouveau commentaire|(?:\d+|une?) (?:commentaires?|réflexions?|réponses?)|commentaires(?: \d+)?$"
     r"|(?:hinterlasse|schreibe?|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
     r"|(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare|es gibt noch keine kommentare|kommentieren"
-    r"|(?:\d+|ein(?:en)?|eine) (?:kommentare?|gedanken?|antworten)|kommentare?(?: \d+)?$|leserkommentare"
-    r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)|comentarios?(?: \d+)?$"
+    r"|(?:\d+|ein(?:en)?|eine) (?:kommentare?|gedanken?|antworten)|kommentare(?: \d+)?$|leserkommentare"
+    r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)|comentarios(?: \d+)?$"
     r"|lascia (?:un commento|una risposta)|\d+ (?:commenti|risposte)|commenti(?: \d+)?$"
     r"|(?:добавить|оставить|оставьте|написать) комментарий|\d+ (?:комментари(?:й|я|ев)|ответ(?:а|ов)?)|комментарии(?: \d+)?$"
     r"|(?:اترك|أضف) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?"
@@ -181,8 +181,9 @@ def strip_markup(line: str) -> str:
 
 def _comment_kind(line: str) -> str | None:
     """What makes ``line`` part of a comment section, if anything: ``heading`` ("3 Comments",
-    "Leave a Reply"), ``says`` ("NAME says:"), ``date`` (a short date line), ``widget`` (reply
-    links, form fields and other widget lines)."""
+    "Leave a Reply"), ``reply`` (a reply link), ``form`` (a comment form's labels and notes),
+    ``widget`` (other widget lines), ``says`` ("NAME says:"), ``prompt`` (a short call to comment),
+    ``date`` (a short date line)."""
     if not line or len(line) > MAX_WIDGET_LINE:
         return None
     normal = normalise_line(line)
@@ -199,6 +200,8 @@ def _comment_kind(line: str) -> str | None:
         return "widget"
     if len(line) <= 80 and _COMMENT_SAYS.fullmatch(line):
         return "says"
+    if len(line.split()) <= MAX_PROMPT_WORDS and _COMMENT_PROMPT.search(line):
+        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation"
     short = len(line) <= MAX_DATE_LINE and len(line.split()) <= 9
     if short and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
         return "date"
@@ -254,10 +257,9 @@ def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: l
     prompts = 0
     while start > 0:
         line = content[start - 1][1]
-        prompt = len(line.split()) <= MAX_PROMPT_WORDS and _COMMENT_PROMPT.search(line) is not None
-        if not (prompt or kinds[start - 1]):
+        if not kinds[start - 1]:
             break
-        prompts += prompt or kinds[start - 1] == "heading"
+        prompts += kinds[start - 1] in ("prompt", "heading")
         start -= 1
     if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
         return lines
