@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from pipelines.extract.widgets import (
@@ -45,9 +46,16 @@ def _is_reply_label(text: str) -> bool:
     return normalise_line(text) in REPLY_LABELS
 
 
+# Candidates for reply links, narrowed in C: links and buttons with a short text or a reply target.
+_REPLY_CANDIDATES = XPath(
+    '//a[string-length(normalize-space(.)) < 40 or contains(@href, "reply") or contains(@href, "respond")'
+    ' or contains(@class, "reply")]|//button[string-length(normalize-space(.)) < 40]'
+)
+
+
 def _reply_links(tree: HtmlElement) -> list[HtmlElement]:
     links = []
-    for element in tree.iter("a", "button"):
+    for element in _REPLY_CANDIDATES(tree):
         href = element.get("href") or ""
         if _REPLY_HREF.search(href) or _REPLY_CLASS.search(element.get("class") or ""):
             links.append(element)
