@@ -200,8 +200,8 @@ def _comment_kind(line: str) -> str | None:
         return "widget"
     if len(line) <= 80 and _COMMENT_SAYS.fullmatch(line):
         return "says"
-    if len(line.split()) <= MAX_PROMPT_WORDS and _COMMENT_PROMPT.search(line):
-        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation"
+    if len(line.split()) <= MAX_PROMPT_WORDS and not line[0].islower() and _COMMENT_PROMPT.search(line):
+        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation" (not a sentence's end)
     short = len(line) <= MAX_DATE_LINE and len(line.split()) <= 9
     if short and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
         return "date"
