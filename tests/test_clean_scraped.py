@@ -80,3 +80,9 @@ def test_feed_footer_line_and_tail_are_removed() -> None:
     assert _lines(clean_text("\n".join([*STORY[:-1], tail]))) == STORY
     line = "L’article Le mur du port cède est apparu en premier sur Courrier du Littoral."
     assert _lines(clean_text("\n".join([*STORY, line]))) == STORY
+
+
+def test_a_call_to_comment_ending_the_text_goes_but_a_sentence_about_comments_stays() -> None:
+    assert _lines(clean_text("\n".join([*STORY, "Schreiben Sie den ersten Kommentar", "Name *", "E-Mail *"]))) == STORY
+    steps = [*STORY, "Each reader is asked to read the draft", "and then comment (see the notes above the date)"]
+    assert _lines(clean_text("\n".join(steps))) == steps
