@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.clean import clean_text, normalise_text
 from pipelines.config import Cleaning
-from pipelines.widgets import is_widget_line, widget_lines
+from pipelines.extract.widgets import is_widget_line, widget_lines
 
 SEED_NAME = "000_183f575d9282628d.txt"
 SEED_PAGE_TEXT = Path(__file__).parent / "data" / "extraction" / "pages" / "wpcom-seed.txt"

@@ -10,9 +10,9 @@ import pytest
 
 from pipelines.clean import clean_text
 from pipelines.extract import extract, extract_with_reason
-from pipelines.extraction_eval import CorpusPage, leaks, load_corpus, word_score
+from pipelines.extract.evaluation import CorpusPage, leaks, load_corpus, word_score
 from pipelines.models import Article
-from pipelines.widgets import widget_lines
+from pipelines.extract.widgets import widget_lines
 
 CORPUS = Path(__file__).parent / "data" / "extraction"
 PAGES = load_corpus(CORPUS)

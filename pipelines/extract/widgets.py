@@ -6,7 +6,7 @@ Two kinds of knowledge, kept as data so they can be extended without touching th
   themes, WordPress.com/Jetpack (highlander comment form, sharedaddy, likes, related posts,
   subscriptions), Disqus, wpDiscuz, Blogger, TypePad/Movable Type, Tumblr, Ghost and embedded
   Facebook/Commento/other comment threads. :func:`find_widgets` finds all of them in one tree walk.
-* Widget phrases in English, French, German, Spanish and Arabic: the text those widgets render.
+* Widget phrases in English, French, German, Spanish, Italian, Russian and Arabic: the text those widgets render.
   :func:`is_widget_line` says whether a whole line is made of such phrases and nothing else; it is
   anchored on both ends so that an article sentence that merely mentions "leave a reply" is kept.
 """
@@ -17,7 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from lxml.etree import Element
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 # --- DOM markers -----------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ WIDGET_IDS: tuple[str, ...] = (
     # TypePad / Movable Type
     "comments-open", "comments-content", "comments-form", "trackbacks-info", "comment-preview",
     # Tumblr notes
-    "notes", "post-notes",
+    "post-notes",
     # Ghost
     "ghost-comments-root",
 )
@@ -95,7 +95,7 @@ WIDGET_CLASSES: tuple[str, ...] = (
     "trackbacks", "trackbacks-info", "trackback-url", "comment-footer-inner", "typepad-comments",
     "feedback-links",
     # Tumblr
-    "notes", "post-notes", "notes-container", "note-count", "like_button", "reblog_button",
+    "post-notes", "notes-container", "note-count", "like_button", "reblog_button",
     "post-controls",
     # Ghost (Casper and friends)
     "gh-comments", "footer-cta", "read-more-wrap", "gh-post-upgrade-cta", "gh-subscribe",
@@ -108,13 +108,58 @@ WIDGET_CLASS_PREFIXES: tuple[str, ...] = (
     "wp-block-jetpack-related", "jp-relatedposts",
 )
 
+#: Markers (in an id or a class token) of paywall boxes: the subscription pitch that replaces the rest
+#: of an article. Such a box is removed only when it is short and pitches (a price, a trial, a
+#: subscription, a login), because some sites also mark the wrapper of the article body "paywall".
+PAYWALL_MARKERS = re.compile(
+    r"paywall|pay-wall|piano|tp-container|regwall|plus-teaser|premium-(?:teaser|box|banner)|abo-(?:teaser|box|promo)"
+    r"|offer-?box|subscription-(?:wall|prompt|teaser)|meter-?(?:wall|box)|laterpay|steady-paywall",
+    re.IGNORECASE,
+)
+_PITCH = re.compile(
+    r"abo\b|abonn|subscri|suscri|abbonat|подпис|testen|trial|€|\$|£|log ?in|sign ?in|anmelden|einloggen|connectez",
+    re.IGNORECASE,
+)
+#: Longer boxes are article text, not a pitch.
+MAX_PAYWALL_BOX_CHARS = 1500
+
 # Elements never removed even when a marker matches: a theme that puts a widget class on the
 # page or article wrapper must not cost the article.
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 _IDS = frozenset(WIDGET_IDS)
 _CLASSES = frozenset(WIDGET_CLASSES)
 _CLASS_PREFIX = re.compile("(?:^|\\s)(?:" + "|".join(map(re.escape, WIDGET_CLASS_PREFIXES)) + ")")
+# Elements that carry any of the attributes a widget is recognised by (selected in C, tested in Python).
+_MARKED = XPath("//*[@id or @class or @action or @data-members-form or @data-disqus-identifier]")
+# A generic name that is a widget only with Tumblr's note items inside (recipes and papers have notes).
+_NOTES = "notes"
+_NOTE_ITEMS = XPath('.//li[contains(concat(" ", normalize-space(@class), " "), " note ")]')
 _COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
+
+
+# A state of the article wrapper ("isPaywall", "has-paywall", "paywalled"), not a box of its own.
+_PAYWALL_STATE = re.compile(r"^(?:is|has)[-_]?|ed$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _is_paywall_marker(marker: str) -> bool:
+    return any(PAYWALL_MARKERS.search(t) and not _PAYWALL_STATE.search(t) for t in marker.split())
+
+
+def is_paywall_box(element: HtmlElement) -> bool:
+    """True when ``element`` is marked as a paywall box and holds a short subscription pitch, and no
+    headline (a box that wraps the headline and the teaser is the article)."""
+    marker = f"{element.get('id') or ''} {element.get('class') or ''}"
+    if marker == " " or element.tag in _PROTECTED_TAGS or not _is_paywall_marker(marker):
+        return False
+    return _pitches(element)
+
+
+def _pitches(element: HtmlElement) -> bool:
+    text = element.text_content()
+    if len(text) > MAX_PAYWALL_BOX_CHARS or _PITCH.search(text) is None:
+        return False
+    return next(element.iter("h1"), None) is None
 
 
 @lru_cache(maxsize=8192)
@@ -124,16 +169,21 @@ def _is_widget_class(classes: str) -> bool:
 
 
 def is_widget_element(element: HtmlElement) -> bool:
-    """True when ``element`` is a widget container by its id, class, form action or data attributes."""
+    """True when ``element`` is a widget container by its id, class, form action or data attributes,
+    or a paywall box (:func:`is_paywall_box`)."""
     names = element.keys()
     if not names or element.tag in _PROTECTED_TAGS:
         return False
-    if "id" in names:
-        ident = element.get("id")
-        if ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES):
-            return True
-    if "class" in names and _is_widget_class(element.get("class")):
+    ident = element.get("id") if "id" in names else ""
+    if ident and (ident in _IDS or ident.startswith(WIDGET_ID_PREFIXES)):
         return True
+    classes = element.get("class") if "class" in names else ""
+    if classes and _is_widget_class(classes):
+        return True
+    if (ident or classes) and _is_paywall_marker(f"{ident} {classes}") and _pitches(element):
+        return True
+    if (element.get("id") == _NOTES or _NOTES in (element.get("class") or "").split()) and _NOTE_ITEMS(element):
+        return True  # Tumblr notes
     if "action" in names and element.tag == "form" and _COMMENT_FORM_ACTION.search(element.get("action")):
         return True
     return "data-members-form" in names or "data-disqus-identifier" in names
@@ -142,10 +192,11 @@ def is_widget_element(element: HtmlElement) -> bool:
 def find_widgets(tree: HtmlElement) -> list[HtmlElement]:
     """Every widget container in ``tree``, in document order (outer ones before what they contain).
 
-    A plain walk with attribute tests in Python: on real pages it is several times faster than
-    any XPath selecting the same elements (EXSLT regular expressions, string tests, or unions).
+    One XPath selects the elements that carry an id, class, action or data marker; the tests on
+    them run in Python, which on real pages is several times faster than any XPath selecting the
+    same elements (EXSLT regular expressions, string tests, or unions).
     """
-    return [element for element in tree.iter(Element) if is_widget_element(element)]
+    return [element for element in _MARKED(tree) if is_widget_element(element)]
 
 
 # --- widget phrases --------------------------------------------------------------------------------
@@ -205,6 +256,19 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         # Ghost
         r"sign up for more like this", r"enter your email", r"you might also like",
         r"subscribe to \S+(?: \S+){0,3}", r"get the latest posts delivered right to your inbox",
+        # comment headings with the count after the word ("Comments (3)"), moderation notices
+        r"(?:comments?|responses?|replies|reactions?|trackbacks?|pingbacks?|notes?) \d+",
+        r"your comment is awaiting moderation", r"thank you your comment has been submitted",
+        r"thanks for your comment", r"your comment has been (?:submitted|received|posted)",
+        r"comments? (?:are|is) moderated", r"reply to this comment", r"report (?:this )?comment",
+        r"recent comments", r"continue the discussion", r"\d+ comments? read them below or add one",
+        r"(?:previous|next) comments", r"(?:older|newer) comments", r"join the discussion",
+        # paywall pitches (the teaser above them is the article)
+        r"subscribe (?:now|today)", r"(?:subscribe )?to continue reading(?: this article)?(?: subscribe)?",
+        r"already (?:a subscriber|have an account) (?:log|sign) in(?: here)?",
+        r"this (?:article|story|content) is (?:for|only available to|exclusive to) subscribers(?: only)?",
+        r"unlock (?:this|the full) (?:article|story)", r"start your free trial",
+        r"(?:only )?[$£€]\d+(?: \d+)? (?:per|a|/) (?:week|month)",
     ),
     "fr": (
         r"laisser un commentaire", r"laisser une réponse", r"annuler la réponse", r"répondre",
@@ -223,6 +287,12 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"sur le même thème", r"articles similaires", r"articles? (?:précédent|suivant)",
         r"navigation (?:de l article|des articles)", r"s abonner", r"imprimer",
         r"ouvre dans une nouvelle fenêtre",
+        r"(?:commentaires?|réactions?|réponses?) \d+",
+        r"votre commentaire est en attente de modération", r"merci votre commentaire a (?:été|bien été) (?:envoyé|enregistré)",
+        r"(?:abonnez vous|je m abonne)(?: à partir de .{1,40})?", r"déjà abonné (?:connectez vous|se connecter|je me connecte)",
+        r"cet article est réservé aux abonnés", r"il vous reste \d+ ?% de cet article à lire",
+        r"lire la suite(?: de l article)?(?: en vous abonnant)?", r"derniers commentaires", r"tous les commentaires",
+        r"publier un nouveau commentaire", r"alerter", r"signaler(?: un abus| ce commentaire)?",
     ),
     "de": (
         r"(?:hinterlasse|schreibe|schreiben sie) einen kommentar", r"antworten abbrechen",
@@ -239,6 +309,22 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"klicken um (?:auf \w+(?: \w+)? zu teilen|zu drucken|einem freund einen link per e ?mail zu senden)",
         r"wird in neuem fenster geöffnet", r"die kommentarfunktion ist (?:geschlossen|deaktiviert)",
         r"benachrichtige mich über (?:nachfolgende kommentare|neue beiträge) via e ?mail",
+        r"(?:kommentare?|antworten|reaktionen|leserkommentare) \d+", r"kommentar schreiben", r"kommentieren",
+        # WordPress.com (German) and other German comment forms and lists
+        r"kommentar (?:verfassen|hinzufügen|hinterlassen)", r"antwort(?:en)? abbrechen", r"gib hier deinen kommentar ein",
+        r"e ?mail(?: adresse)?(?: erforderlich)?(?: adresse)? wird (?:niemals|nicht) veröffentlicht(?: (?:erforderlich|benötigt|pflichtfeld))?",
+        r"e ?mail (?:erforderlich|benötigt|pflichtfeld)", r"name (?:erforderlich|benötigt|pflichtfeld)", r"webseite",
+        r"hier klicken um (?:das antworten|die antwort) abzubrechen", r"(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare",
+        r"es gibt noch keine kommentare", r"leider sind keine kommentare möglich", r"kommentare (?:ausblenden|anzeigen)",
+        r"hinterlasse (?:jetzt )?(?:einen|ein) kommentar(?: klicke hier um den kommentar zu schreiben)?",
+        r"(?:ihr|dein) kommentar wird (?:von einem moderator )?(?:überprüft|geprüft)(?: bevor er veröffentlicht wird)?",
+        r"liken", r"likenliken", r"schreib einen kommentar", r"lesermeinung(?:en)?", r"unterhaltung beginnen", r"für autoren anmelden", r"ältere kommentare", r"neuere kommentare",
+        r"vielen dank ihr kommentar wurde (?:abgeschickt|gespeichert|übermittelt)",
+        r"(?:dein|ihr) kommentar (?:muss noch freigegeben werden|wartet auf (?:die )?freischaltung|wird nach (?:einer )?prüfung freigeschaltet)",
+        r"(?:jetzt )?(?:\d+ (?:tage|wochen) )?(?:kostenlos|gratis|für \d+ € ) ?testen", r"jetzt (?:abonnieren|abo abschließen|weiterlesen)",
+        r"weiterlesen mit \S+(?: \S+){0,3}", r"(?:sie sind|du bist) bereits (?:abonnent(?:in)?|registriert) (?:hier )?(?:anmelden|einloggen)",
+        r"(?:nur |ab |für )?\d+(?: \d+)? ?€ (?:pro|im|je|die) (?:woche|monat)", r"(?:diesen )?artikel freischalten",
+        r"dieser (?:artikel|beitrag) ist (?:nur )?für (?:abonnenten|abonnentinnen und abonnenten|plus kunden)(?: verfügbar)?",
     ),
     "es": (
         r"deja (?:una respuesta|un comentario)", r"cancelar (?:la )?respuesta", r"responder",
@@ -254,6 +340,28 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
         r"cargando", r"relacionado", r"entradas relacionadas", r"navegación de entradas",
         r"entrada (?:anterior|siguiente)", r"haz clic para (?:compartir en \w+(?: \w+)?|imprimir)",
         r"suscribirse", r"imprimir", r"se abre en una ventana nueva",
+        r"(?:comentarios?|respuestas?) \d+", r"tu comentario está (?:pendiente|esperando) (?:de )?moderación",
+        r"gracias tu comentario (?:ha sido|fue) enviado", r"suscríbete(?: ahora)?", r"ya eres (?:suscriptor|socio) inicia sesión",
+        r"contenido (?:exclusivo|solo) para suscriptores", r"comentarios recientes",
+    ),
+    "it": (
+        r"lascia un commento", r"lascia una risposta", r"annulla (?:la )?risposta", r"rispondi", r"commenti?",
+        r"\d+ commenti?", r"commenti \d+", r"il tuo indirizzo email non sarà pubblicato",
+        r"i campi obbligatori sono contrassegnati", r"nome", r"sito web", r"e ?mail",
+        r"salva il mio nome email e sito web in questo browser per la prossima volta che commento",
+        r"(?:pubblica|invia) (?:il )?commento", r"commenta", r"condividi(?: questo articolo)?", r"mi piace",
+        r"caricamento", r"articoli correlati", r"correlati", r"articolo (?:precedente|successivo)",
+        r"navigazione articoli", r"stampa", r"iscriviti", r"il tuo commento è in attesa di moderazione",
+        r"abbonati(?: ora)?", r"sei già abbonato accedi", r"contenuto riservato agli abbonati", r"commenti recenti",
+    ),
+    "ru": (
+        r"(?:добавить|оставить|оставьте|написать) комментарий", r"отменить ответ", r"ответить",
+        r"комментарии", r"\d+ комментари(?:й|я|ев)", r"комментарии \d+",
+        r"ваш адрес email не будет опубликован", r"обязательные поля помечены", r"имя", r"сайт", r"e ?mail",
+        r"сохранить моё имя email и адрес сайта в этом браузере для последующих моих комментариев",
+        r"отправить комментарий", r"поделиться", r"нравится", r"загрузка", r"похожие записи",
+        r"навигация по записям", r"(?:предыдущая|следующая) запись", r"подписаться", r"печать",
+        r"ваш комментарий (?:ожидает|появится после) (?:проверки|модерации)", r"последние комментарии",
     ),
     "ar": (
         r"(?:اترك|أضف|أترك) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)", r"إلغاء الرد", r"الرد", r"رد",
@@ -274,15 +382,24 @@ WIDGET_PHRASES: dict[str, tuple[str, ...]] = {
 
 # Lines matched on their raw text (punctuation matters): comment-count headings that quote the
 # post title, TypePad's "Posted by: NAME | DATE" signature of a comment.
-_COMMENT_NOUNS = (
-    r"thoughts?|responses?|comments?|replies|réflexions?|commentaires?|réponses?|gedanken|kommentare?"
-    r"|antworten|comentarios?|respuestas?|تعليقات?|ردود?"
+COMMENT_NOUNS = (
+    r"thoughts?|responses?|comments?|repl(?:y|ies)|réflexions?|commentaires?|réponses?|gedanken?|kommentare?"
+    r"|antworten|comentarios?|respuestas?|commenti?|risposte|комментари(?:й|я|ев)|ответ(?:а|ов)?|تعليقات?|ردود?"
+)
+#: "The post … appeared first on …" (and its translations) that feeds append to every item.
+FEED_FOOTER_LINE = (
+    r"(?:the post|(?:der|die|das) beitrag|l[’']article|la entrada|l[’']articolo|(?:сообщение|запись)) "
+    r".{1,300} (?:appeared first on|erschien zuerst auf|est apparu en premier sur|se publicó primero en"
+    r"|proviene da|(?:появились|появилась) сначала на) .{1,200}"
 )
 RAW_WIDGET_LINES: tuple[str, ...] = (
     # required-field labels of a comment form: "Name *", "E-mail *", "Nombre *", "الاسم *"
     r"(?:name|e-?mail|website|comment|nom|nombre|correo electrónico|kommentar|الاسم|البريد الإلكتروني)\s*\*",
-    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{_COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
+    rf"(?:\d+|one|une?|ein(?:en)?|un) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) [“\"«„‘'].{{1,200}}[”\"»“’']\s*:?",
     r"posted by: .{1,80}\|.{1,80}",
+    r"(?:pingback|trackback): .{1,300}",
+    # feed footers of WordPress/Yoast feeds, in the languages they ship
+    FEED_FOOTER_LINE,
 )
 
 #: Words that are widget labels in a row of labels ("Twitter Facebook", "Log Out / Change") but
@@ -296,9 +413,39 @@ LONE_WORDS_KEPT: tuple[str, ...] = (
     r"commentaires?", r"kommentare?", r"comentarios?", r"annuler", r"modifier", r"changer", r"abbrechen",
     r"ändern", r"cancelar", r"cambiar?", r"chargement", r"cargando", r"relacionado", r"abonnieren",
     r"suscribirse", r"التعليقات?", r"تعليقات?", r"الاسم", r"الرد", r"رد", r"شارك", r"مشاركة", r"تغيير",
-    r"إلغاء", r"اشترك", r"طباعة", r"تحميل", r"إعجاب",
+    r"إلغاء", r"اشترك", r"طباعة", r"تحميل", r"إعجاب", r"commenti?", r"rispondi", r"nome", r"stampa",
+    r"correlati", r"commenta", r"комментарии", r"ответить", r"имя", r"сайт", r"печать", r"загрузка",
+    r"kommentieren",
 )
 
+_MONTHS = (
+    r"jan(?:uary|uar|vier|eiro)?|feb(?:ruary|ruar)?|févr(?:ier)?|fév|mar(?:ch|s|zo)?|märz|apr(?:il|ile)?|avr(?:il)?"
+    r"|may|mai|mayo|maggio|jun(?:e|i|io)?|juin|giugno|jul(?:y|i|io)?|juil(?:let)?|luglio|aug(?:ust)?|août"
+    r"|ago(?:sto)?|sep(?:t(?:ember|embre)?)?|set(?:tembre)?|oct(?:ober|obre|ubre)?|okt(?:ober)?|ott(?:obre)?"
+    r"|nov(?:ember|embre|iembre)?|dec(?:ember)?|dez(?:ember)?|déc(?:embre)?|dic(?:iembre|embre)?"
+    r"|enero|febrero|abril|junio|julio|septiembre|octubre|diciembre|gennaio|febbraio|aprile"
+    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+)
+#: A date or time as comment headers print it ("12. März 2021 um 10:12", "March 3, 2020 at 5:12 pm",
+#: "3 days ago"), in the languages the extractor handles, in the languages the extractor handles.
+DATE_TEXT = re.compile(
+    r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
+    rf"|\b\d{{1,2}}(?:\.|er|º)? (?:de )?(?:{_MONTHS})\.?,? (?:de )?\d{{4}}\b"
+    rf"|\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b"
+    r"|\b\d+ (?:minutes?|hours?|days?|weeks?|months?|years?) ago\b"
+    r"|\bvor \d+ (?:minuten|stunden|tagen|wochen|monaten|jahren)\b|\bil y a \d+ |\bhace \d+ |\b\d+ (?:giorni|ore) fa\b"
+    r"|\b\d{1,2}:\d{2}\b",
+    re.IGNORECASE,
+)
+#: Texts of reply links and buttons, normalised (see :func:`normalise_line`).
+REPLY_LABELS: frozenset[str] = frozenset(
+    {
+        "reply", "reply to this comment", "reply to this", "reply ↓", "antworten", "antwort", "beantworten",
+        "auf diesen kommentar antworten", "répondre", "répondre à ce commentaire", "responder", "rispondi",
+        "ответить", "odpowiedz", "reageer", "reageren", "svara", "svar", "vastaa", "odpovědět", "válasz",
+        "rde", "الرد", "رد", "回复", "返信",
+    }
+)
 #: Longer lines are text, not a widget (the longest phrases, with a quoted post title, stay below).
 MAX_WIDGET_LINE = 300
 

@@ -10,7 +10,6 @@ puts them (``rel=tag``/``rel=category`` links, ``article:tag``/``article:section
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -33,10 +32,11 @@ from trafilatura.metadata import (
     normalize_authors,
 )
 
+from pipelines.extract.jsonld import JsonLd, types_of
+from pipelines.extract.widgets import normalise_line
 from pipelines.schemaorg import ARTICLE_TYPES, LISTING_TYPES
 from pipelines.text import count_words
 from pipelines.urls import canonicalize_url
-from pipelines.widgets import normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ _AUTHOR_KEYS = ("author", "parsely-author", "sailthru.author", "dc.creator", "ar
 _CATEGORY_LINKS = XPath('//article//a[contains(@href, "/category/") or contains(@href, "/categories/")]')
 _TITLE_PARTS = re.compile(r"\s+[|–—:·•-]\s+|\s*::\s*")  # "Headline | Site", "Site - Headline"
 _TEASERS = XPath("//h2[.//a]|//h3[.//a]|//h4[.//a]|//a[h2 or h3 or h4]")
-_JSON_LD = XPath('//script[@type="application/ld+json"]')
 _REL_LINKS = XPath("//a[@rel]")
 _CANONICAL = XPath('//link[@rel="canonical"]/@href')
 _DATE_ITEMPROPS = XPath('//*[starts-with(@itemprop, "date")]')
@@ -80,6 +79,20 @@ _MODIFIED_CLASSES = frozenset({"updated", "modified", "dt-updated"})
 _BYLINE_TAGS = ("a", "span", "div", "p", "address", "cite", "strong")
 _BYLINE_TAIL = re.compile(r"\s+(?:[—–|·•]|-\s|&mdash)|,\s+(?=\w+\s+\d)")  # "NAME — date", "NAME, Jan 5"
 _BY = re.compile(r"^(?:by|par|von|por|بقلم|posted by|written by)\s*:?\s+", re.IGNORECASE)
+_BY_WORD = re.compile(r"(?:^|(?<=[\s|·•,…]))(?:by|par|von|por|di|door|av|af|от|автор|بقلم)\s*:?\s+", re.IGNORECASE)
+_JOB_TOKENS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+#: Words of job titles that bylines print next to a name (en, de, fr, es, it, ru), casefolded.
+_JOB_WORDS = frozenset(
+    """reporter reporters senior junior chief staff writer writers correspondent editor editors editor-in-chief
+    contributing contributor columnist journalist managing deputy political politics business sports science
+    health foreign news digital associate assistant special national international bureau producer
+    photographer analyst freelance guest opinion features investigative desk and the of at
+    redakteur redakteurin korrespondent korrespondentin reporterin chefredakteur chefredakteurin autor autorin
+    journalistin volontär volontärin rédacteur rédactrice journaliste correspondant correspondante envoyé
+    envoyée spécial spéciale chef en periodista redactor redactora corresponsal enviado enviada especial
+    giornalista redattore redattrice inviato inviata corrispondente корреспондент обозреватель редактор
+    журналист""".split()
+)
 
 
 #: The metadata fields an ``Article`` takes as they are.
@@ -108,6 +121,7 @@ class PageMetadata:
     body_classes: set[str] = field(default_factory=set)
     og_type: str | None = None
     dated_in_markup: bool = False
+    dated_in_url: bool = False
     title_stated: bool = False
 
     def article_fields(self) -> dict[str, Any]:
@@ -115,17 +129,21 @@ class PageMetadata:
         return {name: getattr(self, name) for name in ARTICLE_FIELDS}
 
     def is_listing(self, text: str, tree: HtmlElement) -> bool:
-        """The page is not one article: a listing (archive, tag, category, author, search), a
-        WordPress static page, or a page typed ``website``/``profile`` that has no date and whose
-        extracted ``text`` is short or made of the ``tree``'s teaser headlines (a home or section page)."""
+        """The page is not one article: a listing (archive, tag, category, author, search, the posts
+        page ``blog`` unless the theme also marks it a static ``page``), a WordPress static page not
+        typed ``article``, or a page typed ``website``/``profile`` that has no date and whose extracted
+        ``text`` is short or made of the ``tree``'s teaser headlines (a home or section page)."""
         if self.body_classes & {"single", "single-post"} or self.page_types & ARTICLE_TYPES:
             return False
-        if self.body_classes & LISTING_BODY_CLASSES or self.page_types & LISTING_TYPES:
+        listing_classes = self.body_classes & LISTING_BODY_CLASSES
+        if "page" in self.body_classes:
+            listing_classes -= {"blog"}  # themes that put "blog" on every page, static ones included
+        if listing_classes or self.page_types & LISTING_TYPES:
             return True
         if "page" in self.body_classes and self.og_type not in (None, "article"):
             return True
-        if self.og_type not in NON_ARTICLE_OG_TYPES or self.dated_in_markup:
-            return False
+        if self.og_type not in NON_ARTICLE_OG_TYPES or self.dated_in_markup or self.dated_in_url:
+            return False  # a permalink with the full date in it (/2013/05/23/slug) is one post
         lines = text.split("\n")
         titles = frozenset(normalise_line(t.text_content()) for t in _TEASERS(tree))
         teasers = sum(normalise_line(line) in titles for line in lines)
@@ -155,30 +173,6 @@ def parse_datetime(value: str | None) -> datetime | None:
     if not 1990 <= parsed.year <= 2100:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every JSON-LD object on the page, ``@graph`` members included."""
-    for script in _JSON_LD(tree):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, RecursionError):
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(reversed(item))
-            elif isinstance(item, dict):
-                if "@graph" in item:
-                    stack.append(item["@graph"])
-                yield item
-
-
-def _types(node: dict[str, Any]) -> set[str]:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {k for k in kinds if isinstance(k, str)}
 
 
 def _strings(value: Any, key: str = "name") -> list[str]:
@@ -281,13 +275,22 @@ def _meta_document(tree: HtmlElement) -> Document:
     return doc
 
 
+def _date_options() -> DateOptions:
+    return DateOptions(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+
+
+def _url_date(url: str | None) -> datetime | None:
+    """The full date (year, month and day) in a URL's path, as htmldate reads it."""
+    return parse_datetime(extract_url_date(url, _date_options())) if url else None
+
+
 def _markup_date(tree: HtmlElement, url: str | None) -> datetime | None:
     """htmldate's header, URL and date-element stages: dates the page states, no free-text search.
 
     The date elements are the ones htmldate's fast mode trusts (a class or id saying "date",
     "published", "time"…); its full-text and copyright-year searches are left out on purpose.
     """
-    options = DateOptions(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+    options = _date_options()
     try:
         found = (
             examine_header(tree, options)
@@ -300,16 +303,46 @@ def _markup_date(tree: HtmlElement, url: str | None) -> datetime | None:
     return parse_datetime(found)
 
 
-def _authors(tree: HtmlElement, article: dict[str, Any], fields: dict[str, list[str]], doc: Document) -> list[str]:
-    authors = _strings(article.get("author"))
+def _authors(
+    tree: HtmlElement, jsonld: JsonLd, article: dict[str, Any], fields: dict[str, list[str]], doc: Document
+) -> list[str]:
+    authors = [clean_author(a) for a in jsonld.names(article.get("author"))]
     if not authors:
         metas = (v for key in _AUTHOR_KEYS for v in fields.get(key, ()))
         named = [a for a in metas if not a.startswith(("http://", "https://"))][:1]
-        authors = [a for value in named for a in _SPLIT_NAMES.split(value)]
+        authors = [clean_author(a) for value in named for a in _SPLIT_NAMES.split(value)]
     if not authors:
         byline = doc.author or _byline(tree)
-        authors = byline.split("; ") if byline else []
-    return _unique(authors)
+        authors = [clean_author(a) for a in byline.split("; ")] if byline else []
+    return _unique([a for a in authors if a])
+
+
+def clean_author(name: str) -> str:
+    """A person's name as a byline shows it, without what surrounds it on the page.
+
+    Drops a leading date or label before "by" ("Monday August 27, 2018 | by NAME"), what follows a
+    dash or bar ("NAME — 5 May"), and job titles before or after the name ("Senior Reporter NAME",
+    "NAME, Staff Writer"). A name with a particle ("Ursula von der Leyen") is left whole: the text
+    before a "by"-word is only dropped when it is empty or holds a digit.
+    """
+    text = " ".join(name.split())
+    matches = list(_BY_WORD.finditer(text))
+    if matches:
+        before = text[: matches[-1].start()]
+        if not before.strip(" |·•,-–—…") or any(ch.isdigit() for ch in before):
+            text = text[matches[-1].end():]
+    text = _BYLINE_TAIL.split(text)[0]
+    head, comma, tail = text.partition(",")
+    if comma and tail.strip() and all(t.casefold() in _JOB_WORDS for t in _JOB_TOKENS.findall(tail)):
+        text = head
+    tokens = text.split()
+    while len(tokens) > 2 and tokens[0].casefold().strip(":,") in _JOB_WORDS:
+        tokens.pop(0)
+    while len(tokens) > 2 and tokens[-1].casefold().strip(":,") in _JOB_WORDS:
+        tokens.pop()
+    if tokens and all(t.casefold().strip(":,") in _JOB_WORDS for t in tokens):
+        return ""
+    return " ".join(tokens).strip(" ,;:|·•-–—")
 
 
 def _byline_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -334,10 +367,49 @@ def _byline(tree: HtmlElement) -> str | None:
     for element in _byline_elements(tree):
         name = element.find('.//*[@itemprop="name"]')
         text = " ".join((name if name is not None else element).text_content().split())
-        text = _BYLINE_TAIL.split(_BY.sub("", text))[0]
+        text = clean_author(text)
         if 2 < len(text) < 80 and not any(ch.isdigit() for ch in text):
             return normalize_authors(None, text)
     return None
+
+
+def _host_words(url: str | None) -> set[str]:
+    """Normalised labels of a URL's host ("www.coastline-courier.com" gives "coastline courier")."""
+    host = urlsplit(url or "").hostname or ""
+    labels = [label for label in host.split(".") if label not in ("www", "m", "amp")]
+    return {normalise_line(label.replace("-", " ")) for label in labels[:-1] if label}
+
+
+def reconcile_title(title: str | None, site_names: list[str], headlines: list[str], url: str | None) -> str | None:
+    """``title`` without the site name its ``og:title``/``<title>`` carries as a prefix or suffix.
+
+    "Headline - Coastline Courier", "Coastline Courier | Headline": the part equal to a headline the
+    page states elsewhere (JSON-LD ``headline``, its single ``<h1>``) is the title; otherwise an end
+    part that names the site (``og:site_name``, JSON-LD publisher, the host) is dropped.
+    """
+    if not title:
+        return title
+    separators = list(_TITLE_PARTS.finditer(title))
+    if not separators:
+        return title
+    wanted = {normalise_line(h) for h in headlines if h}
+    for part in _TITLE_PARTS.split(title):
+        if part and normalise_line(part) in wanted:
+            return part.strip()
+    sites = {normalise_line(s) for s in site_names if s} | _host_words(url)
+    sites.discard("")
+
+    def names_site(part: str) -> bool:
+        normal = normalise_line(part)
+        squeezed = normal.replace(" ", "")
+        return bool(normal) and any(normal == s or squeezed == s.replace(" ", "") for s in sites)
+
+    first, last = separators[0], separators[-1]
+    if names_site(title[last.end():]) and last.start() > 0:
+        return title[: last.start()].strip()
+    if names_site(title[: first.start()]) and first.end() < len(title):
+        return title[first.end():].strip()
+    return title
 
 
 def _title_stated(tree: HtmlElement, title: str | None, stated: list[str | None]) -> bool:
@@ -356,8 +428,8 @@ def _split_all(values: list[str]) -> list[str]:
 
 def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     """Metadata of the page in ``tree`` (fetched from ``url`` when known). Reads, never mutates, the tree."""
-    nodes = list(_json_ld_nodes(tree))
-    article = next((n for n in nodes if _types(n) & ARTICLE_TYPES), {})
+    jsonld = JsonLd.from_tree(tree)
+    article = jsonld.first_of_types(ARTICLE_TYPES)
     doc = _meta_document(tree)
     fields = _page_fields(tree)
 
@@ -371,7 +443,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
 
     site_names = [
         *fields.get("og:site_name", []),
-        *_strings(article.get("publisher")),
+        *jsonld.names(article.get("publisher")),
         *([doc.sitename] if doc.sitename else []),
     ]
     image = _absolute(doc.image or next(iter(_strings(article.get("image"), "url")), None), url)
@@ -392,11 +464,20 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         ]
     ) or _unique(_split_all(doc.tags or []))
     headline = next(iter(_strings(article.get("headline"))), None)
-    title = doc.title or headline or extract_title(tree)
+    h1s = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    stated_title = doc.title or headline
+    title = reconcile_title(
+        stated_title or extract_title(tree),
+        [*fields.get("og:site_name", []), *jsonld.names(article.get("publisher"))],
+        [headline or "", *(h1s if len(h1s) == 1 else [])],
+        canonical,
+    )
+    reconcile_parts = [title] if stated_title else []
     return PageMetadata(
         title=title,
-        title_stated=_title_stated(tree, title, [doc.title, headline]),
-        authors=_authors(tree, article, fields, doc),
+        # a title reconciled from og:title/<title> is still what the page's metadata states
+        title_stated=_title_stated(tree, title, [doc.title, headline, *reconcile_parts]),
+        authors=_authors(tree, jsonld, article, fields, doc),
         published=published,
         modified=_first_date(_strings(article.get("dateModified")), fields, (*_MODIFIED_KEYS, "time:updated")),
         canonical_url=canonicalize_url(canonical) if canonical else None,
@@ -406,8 +487,9 @@ def page_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         image=image,
         categories=categories,
         tags=tags,
-        page_types={t for n in nodes for t in _types(n)},
+        page_types={t for n in jsonld.nodes for t in types_of(n)},
         body_classes=set(next(iter(tree.xpath("./body/@class")), "").split()),
         og_type=next((t.strip().lower() for t in fields.get("og:type", [])), None),
         dated_in_markup=dated_in_markup,
+        dated_in_url=_url_date(url) is not None,
     )

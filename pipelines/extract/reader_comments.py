@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from pipelines.clean import clean_text
-from pipelines.metadata import parse_datetime
+from pipelines.extract.clean import clean_text
+from pipelines.extract.comment_lists import name_element
+from pipelines.extract.metadata import parse_datetime
 from pipelines.models import Comment
 
 LOGGER = logging.getLogger(__name__)
@@ -91,6 +92,19 @@ def _header(content: HtmlElement) -> tuple[str | None, datetime | None]:
             )
             return " ".join(author.split()) or None, published
     return None, None
+
+
+def comment_from_block(block: HtmlElement) -> Comment | None:
+    """A comment found by its structure (:mod:`pipelines.extract.comment_lists`) as a record:
+    the name shown in it, the ``datetime`` of its ``<time>`` or an English date
+    label, its paragraphs (or its whole text) as text."""
+    name = name_element(block)
+    author = " ".join(name.text_content().split()) if name is not None else None
+    times = [parse_datetime(t.get("datetime")) for t in block.iter("time")]
+    published = next((t for t in times if t), None) or _label_date(block.text_content())
+    paragraphs = [p.text_content() for p in block.iter("p")]
+    text = clean_text("\n".join(paragraphs) if paragraphs else block.text_content())
+    return Comment(author=author or None, published=published, text=text) if text else None
 
 
 def extract_comments(tree: HtmlElement) -> list[Comment]:

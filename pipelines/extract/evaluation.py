@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.clean import strip_title
-from pipelines.widgets import widget_lines
+from pipelines.extract.clean import strip_title
+from pipelines.extract.widgets import widget_lines
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

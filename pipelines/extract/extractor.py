@@ -4,12 +4,13 @@ One pass per page:
 
 1. guard the input (empty, binary, too large, too deep) so garbage costs bounded time;
 2. parse once with lxml;
-3. when the source keeps them, take the reader comments out (:mod:`pipelines.reader_comments`);
-4. delete every widget container (:func:`pipelines.widgets.find_widgets`, one tree walk);
-5. read the metadata (:mod:`pipelines.metadata`) from what is left, so no commenter or comment
+3. when the source keeps them, take the reader comments out (:mod:`pipelines.extract.reader_comments`);
+4. delete every widget container (:func:`pipelines.extract.widgets.find_widgets`, one tree walk) and
+   every comment list recognised by its structure (:mod:`pipelines.extract.comment_lists`);
+5. read the metadata (:mod:`pipelines.extract.metadata`) from what is left, so no commenter or comment
    date is taken for the article's;
 6. hand the pruned tree to ``trafilatura.bare_extraction`` with comments excluded;
-7. clean the text (:func:`pipelines.clean.clean_text`): widget lines that survived, trailers; drop a
+7. clean the text (:func:`pipelines.extract.clean.clean_text`): widget lines that survived, trailers; drop a
    first line repeating the headline and a byline line (both have fields of their own);
 8. decide whether it is an article at all (listing pages, too few words).
 
@@ -19,7 +20,6 @@ a short reason slug the crawler counts (see :data:`REASONS`).
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
 import re
@@ -27,16 +27,18 @@ import threading
 from dataclasses import dataclass
 
 import trafilatura
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
-from trafilatura.utils import detect_encoding, handle_compressed_file, repair_faulty_html
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
+from trafilatura.utils import handle_compressed_file, repair_faulty_html
 
-from pipelines.clean import clean_text, strip_title
 from pipelines.config import Cleaning
-from pipelines.metadata import page_metadata
+from pipelines.extract.clean import clean_text, strip_title
+from pipelines.extract.comment_lists import find_comment_lists
+from pipelines.extract.decoding import bom_encoding, decode_html
+from pipelines.extract.metadata import page_metadata
+from pipelines.extract.reader_comments import comment_from_block, extract_comments
+from pipelines.extract.widgets import find_widgets, normalise_line
 from pipelines.models import Article
-from pipelines.reader_comments import extract_comments
 from pipelines.text import count_words
-from pipelines.widgets import find_widgets, normalise_line
 
 LOGGER = logging.getLogger(__name__)
 
@@ -64,12 +66,6 @@ REASONS = {
 _BINARY_SHARE = 0.02
 _SNIFF = 4096
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_LATIN_CODE_PAGES = frozenset(
-    {"cp1250", "cp1252", "windows-1250", "windows-1252", "iso8859-1", "iso-8859-1", "latin-1", "latin1",
-     "iso8859-2", "iso-8859-2", "iso8859-15", "iso-8859-15", "cp1254", "iso8859-9", "cp850", "mac-roman"}
-)
 _BY_PREFIX = re.compile(r"(?:by|par|von|por|di|door|بقلم)\s", re.IGNORECASE)
 _local = threading.local()
 
@@ -110,30 +106,14 @@ def _looks_binary(text: str) -> bool:
 
 
 def _decode(data: bytes, limit: int) -> str:
-    """Bytes to text: a byte-order mark decides, then UTF-8, then detection.
-
-    A detector guessing a single-byte Latin code page on a short page is usually looking at
-    windows-1252 (what browsers use for mislabelled Western pages), so that is what is used.
-    """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
-    data = handle_compressed_file(data, limit)  # gzip/brotli/zstd bodies, bounded against bombs
-    if b"\x00" in data[:_SNIFF]:
-        raise NotAnArticle("not-html")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    guesses = detect_encoding(data)
-    if not guesses or guesses[0].replace("_", "-") in _LATIN_CODE_PAGES:
-        return data.decode("cp1252", errors="replace")
-    for guess in guesses:
-        try:
-            return data.decode(guess)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("utf-8", errors="replace")
+    """Bytes to text: compressed bodies inflated (bounded against bombs), then the project's one
+    charset decoder (:func:`pipelines.extract.decoding.decode_html`: BOM, declared charset checked
+    against the bytes, detection), the same the crawler uses."""
+    if bom_encoding(data) is None:
+        data = handle_compressed_file(data, limit)
+        if b"\x00" in data[:_SNIFF]:
+            raise NotAnArticle("not-html")
+    return decode_html(data)
 
 
 def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
@@ -165,13 +145,20 @@ def parse_html(html: str | bytes, max_chars: int | None = None) -> HtmlElement:
     return tree
 
 
-def remove_widgets(tree: HtmlElement) -> int:
-    """Delete every widget container from ``tree`` in place (tails kept); returns how many."""
-    found = find_widgets(tree)
-    for element in found:
+def _drop(elements: list[HtmlElement]) -> int:
+    removed = 0
+    for element in elements:
         if element.getparent() is not None:
-            element.drop_tree()
-    return len(found)
+            element.drop_tree()  # its tail text stays
+            removed += 1
+    return removed
+
+
+def remove_widgets(tree: HtmlElement) -> int:
+    """Delete every widget container from ``tree`` in place (tails kept), then the comment lists
+    recognised by their structure (:mod:`pipelines.extract.comment_lists`); returns how many."""
+    removed = _drop(find_widgets(tree))
+    return removed + _drop(find_comment_lists(tree))
 
 
 def _without_header(text: str, title: str | None, authors: list[str]) -> str:
@@ -192,7 +179,11 @@ def _without_header(text: str, title: str | None, authors: list[str]) -> str:
 def _extract(html: str | bytes, url: str | None, keep_comments: bool, rules: Cleaning | None) -> Article:
     tree = parse_html(html)
     comments = extract_comments(tree) if keep_comments else []
-    remove_widgets(tree)
+    _drop(find_widgets(tree))
+    blocks = find_comment_lists(tree)
+    if keep_comments:  # comments found by their structure are kept too, in page order after the others
+        comments += [c for c in map(comment_from_block, blocks) if c is not None]
+    _drop(blocks)
     # after the widgets are gone, so a commenter is never taken for the author nor a comment's date
     # for the article's
     meta = page_metadata(tree, url)

@@ -1,0 +1,319 @@
+"""Text cleaning: Unicode and whitespace normalisation, widget lines, comment tails, sign-off trailers.
+
+:func:`clean_text` works on any article text, extracted here or scraped elsewhere. It is
+conservative by construction: it only ever removes *whole lines* that consist of widget phrases
+(see :mod:`pipelines.extract.widgets`), everything after a comment-section heading in the second half of
+the text, and sign-off trailers at the very end. A sentence that merely mentions "leave a reply"
+or "share this" is a sentence, not a widget, and stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+from pipelines.config import Cleaning
+from pipelines.extract.widgets import (
+    COMMENT_NOUNS,
+    DATE_TEXT,
+    FEED_FOOTER_LINE,
+    MAX_WIDGET_LINE,
+    REPLY_LABELS,
+    is_widget_line,
+    normalise_line,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+# Invisible characters that only get in the way (soft hyphen, zero-width space/no-break, BOM,
+# word joiner, bidi marks left by copy-paste); ZWJ/ZWNJ are kept because scripts need them.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+
+# A comment section opens with a heading like one of these (matched on a normalised line that is a
+# widget line as a whole, so "2 responses to the survey came from farmers." is a sentence).
+_COMMENT_SECTION = re.compile(
+    r"leave a (?:reply|comment|response)|post a comment|add a comment|(?:\d+|one|no) (?:comments?|responses?|thoughts?|replies)"
+    r"|comments? \d+|\d+ (?:comments?|responses?|replies|reactions?)$|comments$|(?:recent|older|newer|previous) comments|join the discussion"
+    r"|\d+ comments? read them below or add one|lesermeinung(?:en)?$|leserbriefe?$"
+    r"|laisser (?:un commentaire|une réponse)|derniers commentaires|publier un nouveau commentaire|(?:\d+|une?) (?:commentaires?|réflexions?|réponses?)|commentaires(?: \d+)?$"
+    r"|(?:hinterlasse|schreibe?|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
+    r"|(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare|es gibt noch keine kommentare|kommentieren"
+    r"|(?:\d+|ein(?:en)?|eine) (?:kommentare?|gedanken?|antworten)|kommentare(?: \d+)?$|leserkommentare"
+    r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)|comentarios(?: \d+)?$"
+    r"|lascia (?:un commento|una risposta)|\d+ (?:commenti|risposte)|commenti(?: \d+)?$"
+    r"|(?:добавить|оставить|оставьте|написать) комментарий|\d+ (?:комментари(?:й|я|ев)|ответ(?:а|ов)?)|комментарии(?: \d+)?$"
+    r"|(?:اترك|أضف) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?"
+)
+# "3 Responses to Headline", "Ein Gedanke zu „…“": a count of comments on the post (normalised line).
+_COMMENT_HEADING_TO = re.compile(
+    rf"(?:[^\w\s]+ )?(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
+)
+# The header of one comment: "NAME says:", "NAME sagt:", "NAMEsays:" (a scraper glued the two),
+# "Kommentar von NAME", "Comment by NAME".
+_COMMENT_SAYS = re.compile(
+    r"\S.{0,60}?\s?(?:says|said|writes|sagt|schreibt|meint|dit|a écrit|dice|escribió|escribe|scrive|ha scritto"
+    r"|пишет|написал[аи]?|كتب|قال)\s*:?"
+    r"|(?:kommentar von|comment(?:ed)? by|commentaire (?:de|par)|comentario de|commento di|комментарий от) .{1,60}",
+    re.IGNORECASE,
+)
+# Lines of a comment form (matched inside a normalised widget line): field labels, the privacy note,
+# the prompt, the login choice.
+_COMMENT_FORM = re.compile(
+    r"will not be published|wird (?:nicht|niemals) veröffentlicht|ne sera pas publiée|no será publicad[ao]"
+    r"|non sarà pubblicato|не будет опубликован|fill in your details|trage deine daten|saisissez vos coordonnées"
+    r"|introduce tus datos|enter your comment|gib hier deinen kommentar|saisissez votre commentaire"
+    r"|escribe (?:tu|aquí tu) comentario|you are commenting using|du kommentierst mit|vous commentez à l aide"
+    r"|required fields|erforderliche felder|champs obligatoires|campos obligatorios|campi obbligatori"
+    r"|^(?:name|e ?mail|website|webseite|url|nom|nombre|sito web|имя|сайт|kommentar|comment|commentaire|comentario)"
+    r"(?: (?:required|erforderlich|benötigt|pflichtfeld|obligatoire|obligatorio))?$"
+)
+# The title line of a comment form ends with its cancel-reply link: "Wortspuren hinterlassen… Antwort abbrechen".
+_FORM_TITLE = re.compile(
+    r"(?:antwort(?:en)? abbrechen|cancel reply|annuler la réponse|cancelar (?:la )?respuesta|annulla (?:la )?risposta"
+    r"|отменить ответ)$"
+)
+# A short call to comment that ends a text ("Schreiben Sie den ersten Kommentar", "Join the
+# Conversation", "Bisher keine Kommentare", "Poster un commentaire"): only at the very end.
+_COMMENT_PROMPT = re.compile(
+    r"comment|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
+    r"|discussion|diskussion|diskutier|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|留言|评论|コメント",
+    re.IGNORECASE,
+)
+#: A prompt line is at most this many words.
+MAX_PROMPT_WORDS = 12
+# A name glued to a time or date by a scraper ("Ruby21:00", "Sana6. Juni 2015 um 10:23").
+_GLUED_DATE = re.compile(r"\d{1,2}:\d{2}(?:\s*(?:uhr|h|am|pm))?$", re.IGNORECASE)
+#: A date line of a comment header is at most this long ("24. August 2019 um 03:36 Uhr").
+MAX_DATE_LINE = 60
+#: A comment section follows text: at least this many characters of lines that are not comment-shaped
+#: (paragraphs, not only a headline, a byline and a date) must come before the cut.
+MIN_TEXT_BEFORE = 200
+#: How many lines after a comment-shaped line are looked at for more of them.
+COMMENT_WINDOW = 10
+#: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
+MIN_COMMENT_LINES = 3
+
+# Scraper markup: pandoc's fenced divs (":::"), attributes ("{#id .class style=…}"), Markdown image
+# links, link brackets and heading marks.
+_FENCE = re.compile(r"^:{3,}(?:\s.*)?$")
+_ATTRIBUTES = re.compile(r"\s*\{(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*\}")
+_IMAGE_LINK = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/|#|mailto:)[^)]*\)")
+_SPAN = re.compile(r"\[([^\]]+)\](?=\{)")
+_HEADING_MARK = re.compile(r"^#{1,6}\s+")
+
+# Sign-off trailers of wire agencies and news sites, matched on the last lines only.
+# Whole last lines: "(END)", "-- ENDS --", "###", "(Reporting by …; Editing by …)", "© 2020 AFP" …
+TRAILER_LINES: tuple[str, ...] = (
+    r"[-–—(\[/ ]*(?:end|ends|fin|ende|fim|finished|انتهى)[-–—)\]/ ]*\d{0,3}\.?",
+    r"#{3,}|\*{3,}|-{3,}|x{3}",
+    r"\(?(?:additional )?(?:reporting|writing|editing|compiled) by [^()]{2,200}\)?\.?",
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?(?:thomson reuters|reuters|the associated press|associated press|ap|afp|"
+    r"agence france[- ]presse|dpa(?:-infocom)?|efe|ansa|xinhua|upi|bloomberg)\b.{0,200}",
+    r"this material may not be published,? broadcast,? rewritten,? or redistributed\.?",
+    r"\(?(?:avec|mit|con|with) (?:afp|reuters|ap|dpa|efe|ansa|agences)\)?\.?",
+    r"\((?:afp|reuters|ap|dpa|efe|ansa|sda|apa|kna|ina|wam|spa|mena|qna|kuna)\)\.?",
+)
+# Inline sign-offs ending the last paragraph: "… in the Middle East. Finished 2", "… (END)".
+TRAILER_TAILS: tuple[str, ...] = (
+    r"(?<=[.!?”\"'»)])\s*(?:finished|ended|انتهى)\s*\d{1,3}\.?",
+    r"(?<=[.!?”\"'»)])\s*[(\[]?(?:end|ends|انتهى)[)\]]\.?",
+    r"(?<=[.!?”\"'»)])\s*[-–—]{1,2}\s*(?:end|ends)\s*[-–—]{1,2}",
+    # "… last sentence. The post Headline appeared first on Site." (feed items copied as text)
+    rf"(?<=[.!?”\"'»)])\s*{FEED_FOOTER_LINE}",
+)
+
+# A trailer ends a text; more than this many trailer lines in a row is no longer a trailer.
+_MAX_TRAILER_STEPS = 6
+
+
+def normalise_text(text: str) -> str:
+    """NFC, one kind of newline, no invisible or control characters, single spaces, stripped lines.
+
+    Paragraphs stay one per line; runs of blank lines become one blank line.
+    """
+    text = unicodedata.normalize("NFC", _NEWLINES.sub("\n", text))
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    lines = [" ".join(line.split()) for line in text.split("\n")]  # str.split: any Unicode space
+    return _join_lines(lines)
+
+
+def _join_lines(lines: list[str]) -> str:
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+@lru_cache(maxsize=256)
+def _compile_rules(trailers: tuple[str, ...], drops: tuple[str, ...]) -> tuple[re.Pattern[str] | None, ...]:
+    """Built-in and per-source patterns, compiled once per distinct rule set."""
+    line_trailers = "|".join(f"(?:{p})" for p in (*TRAILER_LINES, *trailers))
+    tail_trailers = "|".join(f"(?:{p})" for p in (*TRAILER_TAILS, *trailers))
+    drop = "|".join(f"(?:{p})" for p in drops)
+    return (
+        re.compile(line_trailers, re.IGNORECASE),
+        re.compile(rf"(?:{tail_trailers})\s*$", re.IGNORECASE),
+        re.compile(drop, re.IGNORECASE) if drops else None,
+    )
+
+
+def strip_markup(line: str) -> str:
+    """``line`` without the scraper's markup: pandoc attributes and spans, image links, link
+    brackets (their text stays), the marks of a heading that carries attributes. A fence line
+    (":::") becomes empty."""
+    if _FENCE.match(line):
+        return ""
+    if "{" in line:
+        stripped = _ATTRIBUTES.sub("", _SPAN.sub(r"\1", line))
+        if stripped != line and line.startswith("#"):  # a pandoc heading: "## Title {#id}"
+            stripped = _HEADING_MARK.sub("", stripped)
+        line = stripped
+    if "](" in line:
+        line = _LINK.sub(r"\1", _IMAGE_LINK.sub("", line))
+    return line.strip()
+
+
+def _comment_kind(line: str) -> str | None:
+    """What makes ``line`` part of a comment section, if anything: ``heading`` ("3 Comments",
+    "Leave a Reply"), ``reply`` (a reply link), ``form`` (a comment form's labels and notes),
+    ``widget`` (other widget lines), ``says`` ("NAME says:"), ``prompt`` (a short call to comment),
+    ``date`` (a short date line)."""
+    if not line or len(line) > MAX_WIDGET_LINE:
+        return None
+    normal = normalise_line(line)
+    widget = is_widget_line(line)
+    if _COMMENT_SECTION.match(normal) and (widget or len(normal.split()) <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
+        return "heading"
+    if len(line) <= 120 and _FORM_TITLE.search(normal):
+        return "heading"
+    if normal in REPLY_LABELS or normal in ("log in to reply", "antworten", "reply"):
+        return "reply"
+    if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or len(normal.split()) <= 12):
+        return "form"
+    if widget:
+        return "widget"
+    if len(line) <= 80 and _COMMENT_SAYS.fullmatch(line):
+        return "says"
+    if len(line.split()) <= MAX_PROMPT_WORDS and not line[0].islower() and _COMMENT_PROMPT.search(line):
+        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation" (not a sentence's end)
+    short = len(line) <= MAX_DATE_LINE and len(line.split()) <= 9
+    if short and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
+        return "date"
+    return None
+
+
+def _cut_comment_section(lines: list[str]) -> list[str]:
+    """Everything before the comment section, if the text has one.
+
+    A comment section starts at its first comment-shaped line (see :func:`_comment_kind`) when
+    the next or next-but-one line is comment-shaped too and, within :data:`COMMENT_WINDOW` lines,
+    there are :data:`MIN_COMMENT_LINES` comment-shaped lines of at least two kinds besides plain
+    widget lines (a comment header has a name, a date and a reply link; a form has a heading and
+    field labels); or at a comment-section heading in the second half of the text. A heading in
+    the window starts the section rather than a date above it. Everything from there on goes. A
+    line before the first paragraphs (:data:`MIN_TEXT_BEFORE`) never starts a cut, so a "3 Comments"
+    under the headline stays.
+    """
+    content = [(i, line) for i, line in enumerate(lines) if line]
+    kinds = [_comment_kind(line) for _, line in content]
+    total = sum(len(line) for line in lines)
+    seen = 0
+    text_before = False
+    text_chars = 0
+    for position, (index, line) in enumerate(content):
+        kind = kinds[position]
+        if kind is not None and kind != "widget" and text_before:
+            window = kinds[position : position + COMMENT_WINDOW]
+            shapes = {k for k in window if k} - {"widget"}  # share rows alone are no comment section
+            # the next comment-shaped line is close, and a date is followed by more than dates
+            following = kinds[position + 1 : position + 3]
+            contiguous = any(k and k != "widget" and (k != "date" or kind != "date") for k in following)
+            heading_later = kind != "heading" and "heading" in window[1:]
+            shaped = sum(map(bool, window)) >= MIN_COMMENT_LINES
+            form = window.count("form") >= MIN_COMMENT_LINES  # field labels of a comment form
+            structured = contiguous and not heading_later and shaped and (len(shapes) >= 2 or form)
+            short = is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
+            late_heading = kind == "heading" and seen > total / 2 and short
+            if structured or late_heading:
+                LOGGER.debug("comment section cut at line %d: %r", index, line)
+                return lines[:index]
+        if kind is None:
+            text_chars += len(line)
+            text_before = text_chars >= MIN_TEXT_BEFORE
+        seen += len(line)
+    return _cut_comment_tail(lines, content, kinds)
+
+
+def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: list[str | None]) -> list[str]:
+    """``lines`` without a tail made only of comment-shaped lines and short calls to comment, if
+    that tail holds at least one such call or heading (a prompt alone is a comment section too)."""
+    start = len(content)
+    prompts = 0
+    while start > 0:
+        line = content[start - 1][1]
+        if not kinds[start - 1]:
+            break
+        prompts += kinds[start - 1] in ("prompt", "heading")
+        start -= 1
+    if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
+        return lines
+    LOGGER.debug("comment tail cut at line %d: %r", content[start][0], content[start][1])
+    return lines[: content[start][0]]
+
+
+def _strip_trailers(lines: list[str], line_re: re.Pattern[str], tail_re: re.Pattern[str]) -> list[str]:
+    for _ in range(_MAX_TRAILER_STEPS):
+        while lines and not lines[-1]:
+            lines.pop()
+        if not lines:
+            break
+        last = lines[-1]
+        if line_re.fullmatch(last):
+            lines.pop()
+            continue
+        match = tail_re.search(last)
+        if match and match.start() > 0:
+            lines[-1] = last[: match.start()].rstrip()
+            continue
+        break
+    return lines
+
+
+def strip_title(text: str, title: str | None) -> str:
+    """``text`` without its first line when that line is the ``title`` (punctuation and case aside)."""
+    first, _, rest = text.partition("\n")
+    if title and len(first) < 2 * len(title) + 20 and normalise_line(first) == normalise_line(title):
+        return rest.lstrip("\n")
+    return text
+
+
+def clean_text(text: str, rules: Cleaning | None = None) -> str:
+    """Clean an article text: normalise it and drop widget lines, comment sections and trailers.
+
+    ``rules`` adds a source's own patterns (``sources.yaml`` ``cleaning``): a line matching one of
+    ``drop_patterns`` as a whole is dropped anywhere; ``trailer_patterns`` are sign-offs removed from
+    the end of the text, as a whole last line or as the end of the last line. ``min_words`` is not
+    applied here (it decides whether an extracted page is an article, see :mod:`pipelines.extract`).
+
+    >>> clean_text("Story.\\n\\nShare this:\\nLike Loading...")
+    'Story.'
+    """
+    if not text:
+        return ""
+    line_re, tail_re, drop_re = _compile_rules(
+        tuple(rules.trailer_patterns) if rules else (), tuple(rules.drop_patterns) if rules else ()
+    )
+    lines = _cut_comment_section([strip_markup(line) for line in normalise_text(text).split("\n")])
+    lines = [
+        line
+        for line in lines
+        if not line or not (is_widget_line(line) or (drop_re is not None and drop_re.fullmatch(line)))
+    ]
+    lines = _strip_trailers(lines, line_re, tail_re)
+    return _join_lines(lines)

@@ -1,0 +1,88 @@
+"""clean_text on text scraped elsewhere: comment sections in six languages, scraper markup, no article line lost.
+
+Every text here is written for the test (shapes seen in the dev corpora, no copied words).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.clean import clean_text
+
+STORY = [
+    "Harbour wall gives way after the storm",
+    "The harbour council met on Tuesday evening to discuss the collapsed sea wall and the cost of repairs.",
+    "Engineers said the old stones had moved for years, and that a new wall would take at least eight months.",
+    "Fishermen asked for a temporary pier; the council promised an answer before the end of the month.",
+]
+
+# (language, comment section as another scraper renders it: heading, author/date/reply lines, form),
+# one line per language, the section's lines separated by " | "
+SECTIONS = {
+    "en": "2 thoughts on “Harbour wall gives way” | Jo Bloggs says: | March 3, 2024 at 5:12 pm | I walked past it last week and it already looked bad. | Reply | Leave a Reply Cancel reply | Your email address will not be published. Required fields are marked * | Name * | Email *",
+    "fr": "3 réflexions sur « Le mur du port cède » | Jeanne Martin dit : | 3 mars 2024 à 17 h 12 | Je passe devant chaque matin, il penchait déjà. | Répondre | Laisser un commentaire Annuler la réponse | Votre adresse e-mail ne sera pas publiée.",
+    "es": "2 comentarios en «El muro del puerto cede» | Lucía Gómez dice: | 3 de marzo de 2024 a las 17:12 | Lo vi la semana pasada y ya estaba inclinado. | Responder | Deja una respuesta Cancelar la respuesta | Tu dirección de correo electrónico no será publicada.",
+    "de": "Kommentare (2) | Hans Meier sagt: | 3. März 2024 um 17:12 Uhr | Ich bin letzte Woche vorbeigegangen, die Mauer stand schon schief. | Antworten | Schreibe einen Kommentar Antworten abbrechen | Deine E-Mail-Adresse wird nicht veröffentlicht.",
+    "it": "2 commenti su “Il muro del porto cede” | Giulia Rossi ha detto: | 3 marzo 2024 alle 17:12 | Ci sono passata la settimana scorsa ed era già storto. | Rispondi | Lascia un commento Annulla risposta | Il tuo indirizzo email non sarà pubblicato.",
+    "ru": "2 комментария к «Стена гавани рухнула» | Иван Петров пишет: | 3 марта 2024 в 17:12 | Я проходил мимо на прошлой неделе, стена уже кренилась. | Ответить | Добавить комментарий Отменить ответ | Ваш адрес email не будет опубликован.",
+}
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line]
+
+
+@pytest.mark.parametrize("language", sorted(SECTIONS))
+def test_comment_section_is_cut_from_its_first_line_and_no_article_line_is_lost(language: str) -> None:
+    section = SECTIONS[language].split(" | ")
+    assert _lines(clean_text("\n\n".join(STORY + section))) == STORY
+
+
+def test_comment_list_without_a_heading_is_cut_at_its_first_header() -> None:
+    comments = ["Anna Klein", "12.03.2024 um 09:15", "Die Mauer war schon lange marode, das wusste jeder hier.",
+                "Antworten", "Peter Roth", "12.03.2024 um 10:02", "Stimmt, man hätte früher handeln müssen.", "Antworten"]
+    # the name line before the first date is part of the section only if it is comment-shaped; the
+    # article lines must all survive and no date/reply line may stay
+    cleaned = _lines(clean_text("\n".join(STORY + comments)))
+    assert cleaned[: len(STORY)] == STORY
+    assert not any(line in cleaned for line in ("12.03.2024 um 09:15", "Antworten", "Stimmt, man hätte früher handeln müssen."))
+
+
+def test_comment_count_under_the_headline_cuts_nothing() -> None:
+    text = [STORY[0], "3 Comments", "Share this:", "Tweet", *STORY[1:]]
+    assert _lines(clean_text("\n".join(text))) == STORY
+
+
+def test_dated_lines_inside_an_article_are_kept() -> None:
+    programme = [*STORY, "Saturday, 14 March 2024, 13:00 to 14:30, town hall",
+                 "Registration closes: 03.03.2024", "More on the council's website."]
+    assert _lines(clean_text("\n".join(programme))) == programme
+
+
+def test_pandoc_markup_is_removed_and_the_text_kept() -> None:
+    scraped = "\n".join([
+        '::: {#post-12 .post .type-post style="margin:0"}',
+        "## Harbour wall gives way after the storm {#harbour-wall .entry-title}",
+        "![Waves on the wall](https://img.example/wall.jpg)",
+        "[![](https://img.example/thumb.jpg)](https://img.example/full.jpg)",
+        *STORY[1:3],
+        "A [council report](https://council.example/report) listed [the costs]{.highlight}.",
+        ":::",
+        STORY[3],
+    ])
+    assert _lines(clean_text(scraped)) == [
+        STORY[0], *STORY[1:3], "A council report listed the costs.", STORY[3]
+    ]
+
+
+def test_feed_footer_line_and_tail_are_removed() -> None:
+    tail = STORY[-1] + " The post Harbour wall gives way appeared first on Coastline Courier."
+    assert _lines(clean_text("\n".join([*STORY[:-1], tail]))) == STORY
+    line = "L’article Le mur du port cède est apparu en premier sur Courrier du Littoral."
+    assert _lines(clean_text("\n".join([*STORY, line]))) == STORY
+
+
+def test_a_call_to_comment_ending_the_text_goes_but_a_sentence_about_comments_stays() -> None:
+    assert _lines(clean_text("\n".join([*STORY, "Schreiben Sie den ersten Kommentar", "Name *", "E-Mail *"]))) == STORY
+    steps = [*STORY, "Each reader is asked to read the draft", "and then comment (see the notes above the date)"]
+    assert _lines(clean_text("\n".join(steps))) == steps
