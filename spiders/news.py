@@ -27,15 +27,18 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from pipelines.config import Source, load_sources
 from pipelines.urls import canonicalize_url, is_comment_or_share_variant
 from spiders.detect import detect
+from spiders.context import CrawlContext
 from spiders.discovery import (
+    SITEMAP_MAX_URLS,
     DiscoveryError,
     UrlRules,
     maybe_gunzip,
-    parse_feed,
-    parse_sitemap,
+    read_feed,
+    read_sitemap,
     skip_by_extension,
     sniff,
 )
+from spiders.frontier import Frontier, left_behind
 from spiders.outcomes import count, list_page, listed_urls
 from spiders.seen import KIND_META, UPDATED_META
 from spiders.traps import wordpress_junk
@@ -60,8 +63,8 @@ def new_run_id() -> str:
 
 
 def source_settings(source: Source, max_pages: int | None = None) -> dict[str, Any]:
-    """The Scrapy settings a source's ``politeness`` and ``limits`` imply (``max_pages`` caps
-    ``limits.max_pages``)."""
+    """The Scrapy settings a source's ``politeness`` and ``limits`` imply (``max_pages``, the
+    command line's cap, becomes ``NEWSARCHIVE_MAX_PAGES``)."""
     settings: dict[str, Any] = {}
     pol, lim = source.politeness, source.limits
     if pol.download_delay is not None:
@@ -75,11 +78,9 @@ def source_settings(source: Source, max_pages: int | None = None) -> dict[str, A
     if pol.user_agent:
         settings["USER_AGENT"] = pol.user_agent
     settings["DEPTH_LIMIT"] = lim.max_depth + DEPTH_SLACK
-    pages = [p for p in (lim.max_pages, max_pages) if p]
-    if pages:
-        settings["CLOSESPIDER_PAGECOUNT"] = min(pages)
-    if lim.max_run_seconds:
-        settings["CLOSESPIDER_TIMEOUT"] = lim.max_run_seconds
+    if max_pages:
+        # the page budget itself is decided in one place, spiders.limits.run_budget
+        settings["NEWSARCHIVE_MAX_PAGES"] = max_pages
     settings["NEWSARCHIVE_SOURCE"] = source.id
     return settings
 
@@ -107,13 +108,25 @@ class NewsSpider(scrapy.Spider):
         # Settings are not frozen until the spider exists: apply the source's own at "spider"
         # priority, so -s on the command line still overrides them.
         settings.setdict(source_settings(spider.source, cap), priority="spider")
+        # One crawler per source: as many requests in the downloader as the source's hosts may take.
+        # More would be pulled from the scheduler ahead of their turn and wait in a slot, in an
+        # order fixed before the feed that lists today's articles was even parsed.
+        domains = max(1, len(spider.source.domains()))
+        settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") * domains, priority="spider")
         settings.set("NEWSARCHIVE_RUN_ID", spider.run_id, priority="spider")
         spider.rules = UrlRules(spider.source)
         spider.max_depth = spider.source.limits.max_depth
-        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS", 80)
-        spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 50 * 1024 * 1024)
+        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS")
+        spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES")
         spider.allowed_domains = spider.source.domains()
-        spider.robots_sitemaps = settings.getbool("NEWSARCHIVE_ROBOTS_SITEMAPS", True) and not spider.source.sitemaps
+        spider.robots_sitemaps = settings.getbool("NEWSARCHIVE_ROBOTS_SITEMAPS") and not spider.source.sitemaps
+        spider.frontier = Frontier(
+            article_patterns=[re.compile(p) for p in spider.source.article_patterns],
+            pattern_cap=settings.getint("NEWSARCHIVE_PATTERN_CAP"),
+            sitemap_max_entries=settings.getint("NEWSARCHIVE_SITEMAP_MAX_ENTRIES"),
+        )
+        spider.context = CrawlContext(spider.source, spider.run_id, spider.frontier)
+        crawler.newsarchive = spider.context
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
@@ -136,22 +149,30 @@ class NewsSpider(scrapy.Spider):
     # -- requests
 
     async def start(self) -> AsyncIterator[Request]:
-        """Sitemaps and feeds first (they list the news), then start pages."""
-        for url in self.source.sitemaps:
-            if (req := self._request(url, "sitemap", depth=0, listed=True)) is not None:
-                yield req
+        """Feeds, sitemaps, then start pages (the frontier's priorities order them too)."""
         for url in self.source.feeds:
             if (req := self._request(url, "feed", depth=0, listed=True)) is not None:
+                yield req
+        for url in self.source.sitemaps:
+            if (req := self._request(url, "sitemap", depth=0, listed=True)) is not None:
                 yield req
         for url in self.source.start_urls:
             if (req := self._request(url, "start", depth=0, listed=True)) is not None:
                 yield req
 
     def _request(
-        self, url: str, kind: str, *, depth: int, listed: bool = False, updated: datetime | None = None
+        self,
+        url: str,
+        kind: str,
+        *,
+        depth: int,
+        listed: bool = False,
+        updated: datetime | None = None,
+        listed_by: str | None = None,
+        date: datetime | None = None,
     ) -> Request | None:
-        """A request for ``url`` unless it was requested already (any variant of it) or the
-        source's rules exclude it."""
+        """A request for ``url`` at its frontier priority, unless it was requested already (any
+        variant of it), the source's rules exclude it, or a cap leaves it behind (counted)."""
         url = urldefrag(url)[0]
         if is_comment_or_share_variant(url):
             # fetch the post itself, not its ?replytocom= view; the junk link is counted as a trap
@@ -163,14 +184,30 @@ class NewsSpider(scrapy.Spider):
         if not self.rules.allowed(url, listed=listed) or skip_by_extension(url):
             return None
         self._requested.add(key)
+        priority = self.frontier.priority(url, kind, listed_by=listed_by, date=date or updated)
+        if kind in ("page", "start") and self.context.budget_spent:
+            left_behind(self.crawler.stats, "run-budget", [url])
+            return None
+        if self.frontier.capped(url, priority):
+            left_behind(self.crawler.stats, "pattern-cap", [url])
+            return None
         meta: dict[str, Any] = {KIND_META: kind, DEPTH_META: depth, LISTED_META: listed}
         if updated is not None:
             meta[UPDATED_META] = updated
-        priority = 10 if kind in ("sitemap", "feed") else 0
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
-        """A source without configured sitemaps uses those its robots.txt names (in its domains)."""
+        """A source without configured sitemaps uses those its robots.txt names (in its domains).
+
+        A ``Crawl-delay`` on a one-host source sends one request at a time anyway: the downloader
+        then takes one request at a time from the scheduler, so the next request is chosen when it
+        can be sent, by the priorities of everything discovered until then."""
+        try:
+            delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))
+        except Exception:  # noqa: BLE001 - a parser without crawl_delay
+            delay = None
+        if delay and len(self.allowed_domains) <= 1 and self.crawler.engine is not None:
+            self.crawler.engine.downloader.total_concurrency = 1
         if not self.robots_sitemaps:
             return
         rp = getattr(robotparser, "rp", None)
@@ -217,18 +254,37 @@ class NewsSpider(scrapy.Spider):
         if key in self._parsed_documents:
             return
         self._parsed_documents.add(key)
+        stats = self.crawler.stats
         try:
-            found = parse_sitemap(body, response.url) if kind == "sitemap" else parse_feed(body, response.url)
+            listing = read_sitemap(body, response.url) if kind == "sitemap" else read_feed(body, response.url)
         except DiscoveryError as exc:
             log.warning("news: bad %s %s: %s", kind, response.url, exc)
-            count(self.crawler.stats, "failed", f"bad-{kind}", url=response.url)
+            count(stats, "failed", f"bad-{kind}", url=response.url)
             return
-        self.crawler.stats.inc_value(f"newsarchive/discovered/{kind}", len(found))
-        for entry in found:
+        if listing.repaired:
+            count(stats, "repaired", kind, url=response.url)
+            log.info("news: %s %s is not well-formed XML; read after repairing its references", kind, response.url)
+        if listing.over_protocol_limit:
+            left_behind(stats, "sitemap-protocol-limit", n=listing.over_protocol_limit)
+            log.info("news: sitemap %s lists more than %d URLs; %d not read", response.url, SITEMAP_MAX_URLS, listing.over_protocol_limit)
+        stats.inc_value(f"newsarchive/discovered/{kind}", len(listing.found))
+        cap = self.frontier.sitemap_max_entries if kind == "sitemap" else 0
+        added, over_cap = 0, []
+        for _, entry, date in self.frontier.rank(listing.found, kind):
             next_kind = "sitemap" if entry.kind == "sitemap" else "page"
-            req = self._request(entry.url, next_kind, depth=0, listed=True, updated=entry.updated)
+            if cap and added >= cap:
+                if canonicalize_url(entry.url) not in self._requested:
+                    over_cap.append(entry.url)
+                continue
+            req = self._request(
+                entry.url, next_kind, depth=0, listed=True, updated=entry.updated, listed_by=entry.listed_by, date=date
+            )
             if req is not None:
+                added += 1
                 yield req
+        if over_cap:
+            left_behind(stats, "sitemap-cap", over_cap)
+            log.info("news: sitemap %s: %d entries over NEWSARCHIVE_SITEMAP_MAX_ENTRIES=%d left for later runs", response.url, len(over_cap), cap)
 
     def _parse_page(self, response: TextResponse) -> Iterator[Any]:
         verdict = detect(

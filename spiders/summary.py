@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from spiders.frontier import EXAMPLES_STAT, LEFT_BEHIND
 from spiders.outcomes import PAGES_STAT, collect
 from spiders.staging import (
     RECORDS_NAME,
@@ -53,6 +54,11 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         if key.startswith("newsarchive/storage_error/")
     }
 
+    left = {key.split("/", 1)[1]: value for key, value in outcomes.items() if key.startswith(LEFT_BEHIND + "/")}
+    cut_short = bool(left.get("run-budget") or left.get("run-time"))
+    if left.get("run-budget"):
+        limits.append("max_pages")
+
     def iso(value: Any) -> str | None:
         return value.isoformat() if isinstance(value, datetime) else None
 
@@ -62,8 +68,12 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         "started_at": iso(stats.get("start_time")),
         "finished_at": iso(stats.get("finish_time")) or datetime.now(timezone.utc).isoformat(),
         "finish_reason": reason,
-        "complete": reason == "finished",
+        # complete: the run ended on its own and its budget left nothing behind (caps may have:
+        # they are policy, listed in left_behind)
+        "complete": reason == "finished" and not cut_short,
         "limits_hit": sorted(set(limits)),
+        "left_behind": left,
+        "left_behind_examples": dict(stats.get(EXAMPLES_STAT) or {}),
         "outcomes": outcomes,
         "pages": list(stats.get(PAGES_STAT) or []),
         "requests": int(stats.get("downloader/request_count", 0)),
