@@ -114,7 +114,7 @@ class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
     def __init__(self, stats: Any = None, *, crawler: Crawler | None = None) -> None:
         super().__init__(stats, crawler=crawler)
         settings = crawler.settings if crawler is not None else None
-        self._file_max_size = (settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 0) if settings else 0) or self._max_size
+        self._file_max_size = (settings.getint("NEWSARCHIVE_FEED_MAX_BYTES") if settings else 0) or self._max_size
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         try:
@@ -163,7 +163,7 @@ class DeadlineMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
-        self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY", False)
+        self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY")
         self.run_deadline: float | None = None  # monotonic; set by RunLimits
         self._headers_seen: set[int] = set()
         self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
@@ -298,7 +298,7 @@ class RunLimits:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLimits:
-        if not crawler.settings.getbool("NEWSARCHIVE_RUN_LIMITS_ENABLED", True):
+        if not crawler.settings.getbool("NEWSARCHIVE_RUN_LIMITS_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 

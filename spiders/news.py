@@ -40,7 +40,8 @@ from spiders.discovery import (
 )
 from spiders.frontier import Frontier, left_behind
 from spiders.outcomes import count, list_page, listed_urls
-from spiders.seen import KIND_META, UPDATED_META
+from spiders.items import StagedPage
+from spiders.seen import KIND_META, SEEN_META, UPDATED_META
 from spiders.traps import wordpress_junk
 from spiders.warc import WARC_ID_META
 
@@ -315,23 +316,23 @@ class NewsSpider(scrapy.Spider):
         self._requested.add(key)
         return False
 
-    def _item(self, response: TextResponse, reason: str) -> dict[str, Any]:
+    def _item(self, response: TextResponse, reason: str) -> StagedPage:
         def header(name: bytes) -> str | None:
             value = response.headers.get(name)
             return value.decode("latin-1") if value else None
 
         self.crawler.stats.inc_value(f"newsarchive/detected/{reason}")
-        return {
-            "url": response.url,
-            "html": response.text,
-            "status": response.status,
-            "etag": header(b"ETag"),
-            "last_modified": header(b"Last-Modified"),
-            "warc_record_id": response.meta.get(WARC_ID_META),
-            "fetched_at": datetime.now(timezone.utc),
-            "seen": response.meta.get("newsarchive_seen"),
-            "detected_by": reason,
-        }
+        return StagedPage(
+            url=response.url,
+            html=response.text,
+            status=response.status,
+            fetched_at=datetime.now(timezone.utc),
+            detected_by=reason,
+            etag=header(b"ETag"),
+            last_modified=header(b"Last-Modified"),
+            warc_record_id=response.meta.get(WARC_ID_META),
+            seen=response.meta.get(SEEN_META),
+        )
 
     def _follow(self, response: TextResponse) -> Iterator[Request]:
         depth = int(response.meta.get(DEPTH_META, 0))

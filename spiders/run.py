@@ -100,14 +100,14 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
     settings = get_project_settings()
-    upload = settings.getbool("NEWSARCHIVE_UPLOAD", True) and overrides.get("NEWSARCHIVE_UPLOAD", "1") not in ("0", "False", "false")
+    upload = settings.getbool("NEWSARCHIVE_UPLOAD") and overrides.get("NEWSARCHIVE_UPLOAD", "1") not in ("0", "False", "false")
     storage = None
     if upload:
         try:
             s3 = S3Settings.from_env()
             storage = Storage(s3)
             # a listing fails on a missing bucket or bad credentials (a HEAD of a key cannot tell)
-            next(iter(storage.list_keys(staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX", "staging"), run_id) + "/")), None)
+            next(iter(storage.list_keys(staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX"), run_id) + "/")), None)
         except StorageError as exc:
             return _fail(f"cannot reach the bucket: {exc}", EXIT_CONFIG)
         except ValueError as exc:
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             missing.append(source_id)
         else:
             summaries[source_id] = summary
-    prefix = staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX", "staging"), run_id)
+    prefix = staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX"), run_id)
     location = f"s3://{storage.bucket}/{prefix}/" if storage is not None else str(args.work_dir or "")
     doc = merge_run(None, run_id, summaries, location)
     if storage is not None and summaries:

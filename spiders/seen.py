@@ -30,6 +30,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
 
 from pipelines.urls import canonicalize_url
+from spiders.items import StagedPage
 from spiders.outcomes import count
 from spiders.staging import STORAGE_ERRORS_STAT, get_storage
 
@@ -114,7 +115,7 @@ class SeenUrlsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.prefix: str = crawler.settings.get("NEWSARCHIVE_SEEN_PREFIX", "_state/seen")
+        self.prefix: str = crawler.settings.get("NEWSARCHIVE_SEEN_PREFIX")
         self.seen: SeenUrls | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -150,25 +151,25 @@ class SeenUrlsMiddleware:
         log.info("seen: %d known article URL(s) for %s", len(self.seen.urls), source_id)
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
-        if self.seen is None or not isinstance(item, dict) or "article" not in item:
+        if self.seen is None or not isinstance(item, StagedPage) or item.article is None:
             return
         self._remember(self.seen, item)
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
         # same text behind new validators (a comment count changed the ETag): remember the new
         # validators so the next run gets its 304
-        if self.seen is not None and isinstance(item, dict) and item.get("unchanged"):
+        if self.seen is not None and isinstance(item, StagedPage) and item.unchanged:
             self._remember(self.seen, item)
 
     @staticmethod
-    def _remember(seen: SeenUrls, item: dict[str, Any]) -> None:
+    def _remember(seen: SeenUrls, item: StagedPage) -> None:
         """Record the item's URL with the validators and content hash it was fetched with."""
         seen.record(
-            item["url"],
-            etag=item.get("etag"),
-            last_modified=item.get("last_modified"),
-            fetched_at=(item.get("fetched_at") or datetime.now(timezone.utc)).isoformat(),
-            content_hash=item.get("content_hash"),
+            item.url,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            fetched_at=(item.fetched_at or datetime.now(timezone.utc)).isoformat(),
+            content_hash=item.content_hash,
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -28,6 +28,7 @@ from pipelines.extract import extract_with_reason
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
+from spiders.items import StagedPage
 from spiders.outcomes import count
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def staging_prefix(staging_root: str, run_id: str, source_id: str | None = None)
 
 def get_storage(crawler: Crawler) -> Storage | None:
     """The crawl's bucket (one client per crawler), or ``None`` with ``NEWSARCHIVE_UPLOAD=False``."""
-    if not crawler.settings.getbool("NEWSARCHIVE_UPLOAD", True):
+    if not crawler.settings.getbool("NEWSARCHIVE_UPLOAD"):
         return None
     storage = getattr(crawler, "_newsarchive_storage", None)
     if storage is None:
@@ -101,7 +102,7 @@ def run_context(crawler: Crawler) -> RunContext:
         source_id=source_id,
         run_id=run_id,
         work_dir=work,
-        prefix=staging_prefix(crawler.settings.get("NEWSARCHIVE_STAGING_PREFIX", "staging"), run_id, source_id),
+        prefix=staging_prefix(crawler.settings.get("NEWSARCHIVE_STAGING_PREFIX"), run_id, source_id),
         storage=get_storage(crawler),
         temporary=temporary,
     )
@@ -155,10 +156,8 @@ def text_hash(text: str) -> str:
 class StagingPipeline:
     """Extract each article page and stage it as one JSONL record (see the module docstring).
 
-    Items are dicts built by the ``news`` spider: ``url``, ``html``, ``status``, ``etag``,
-    ``last_modified``, ``warc_record_id``, ``fetched_at`` and ``seen`` (the URL's seen-state
-    entry, if any). The returned item carries ``article`` (the staged record as a dict) and
-    ``content_hash``; the HTML is dropped from it.
+    Items are :class:`spiders.items.StagedPage` records built by the ``news`` spider. The returned
+    item carries ``article`` (the staged record as a dict) and ``content_hash``; its HTML is dropped.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -183,11 +182,11 @@ class StagingPipeline:
         upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
         self.stats.set_value("newsarchive/staged_records", self.staged)
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    def process_item(self, item: StagedPage, spider: Any = None) -> StagedPage:
         source = self.crawler.spider.source  # type: ignore[union-attr]
-        url = item["url"]
+        url = item.url
         # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged
-        html = item.pop("html")
+        html, item.html = item.html or "", None
         try:
             result = extract_with_reason(html, url, keep_comments=source.keep_comments, rules=source.cleaning)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
@@ -206,20 +205,20 @@ class StagingPipeline:
             count(self.stats, "not-article", reason)
             raise DropItem(f"not an article after extraction ({result.reason})", log_level="INFO")
         digest = text_hash(article.text)
-        seen = item.get("seen") or {}
+        seen = item.seen or {}
         if seen.get("content_hash") == digest:
             count(self.stats, "skipped-seen", "unchanged")
-            item["content_hash"] = digest
-            item["unchanged"] = True
+            item.content_hash = digest
+            item.unchanged = True
             raise DropItem("seen before with the same text", log_level="INFO")
         updates: dict[str, Any] = {
             "source": source.id,
             "run_id": self.crawler.spider.run_id,  # type: ignore[union-attr]
-            "fetched_at": item.get("fetched_at") or datetime.now(timezone.utc),
-            "http_status": item.get("status"),
-            "etag": item.get("etag"),
-            "last_modified": item.get("last_modified"),
-            "warc_record_id": item.get("warc_record_id"),
+            "fetched_at": item.fetched_at or datetime.now(timezone.utc),
+            "http_status": item.status,
+            "etag": item.etag,
+            "last_modified": item.last_modified,
+            "warc_record_id": item.warc_record_id,
         }
         if not article.url:
             updates["url"] = url
@@ -236,8 +235,8 @@ class StagingPipeline:
         self._out.flush()
         self.staged += 1
         count(self.stats, "extracted")
-        item["article"] = article.to_json_dict()
-        item["content_hash"] = digest
+        item.article = article.to_json_dict()
+        item.content_hash = digest
         return item
 
 

@@ -207,12 +207,13 @@ def port_plan(base: int) -> dict[str, int]:
 
 def site_classes() -> dict[str, type[Site]]:
     """Site name -> class, in port order."""
+    from .bigarchive import BigArchive
     from .citynews import CityNews
     from .traps import TrapSite
     from .wpcom import WordPressComBlog
     from .wpnews import WordPressNews
 
-    return {"wpcom": WordPressComBlog, "wpnews": WordPressNews, "citynews": CityNews, "traps": TrapSite}
+    return {"wpcom": WordPressComBlog, "wpnews": WordPressNews, "citynews": CityNews, "traps": TrapSite, "bigarchive": BigArchive}
 
 
 class DemoSite:
