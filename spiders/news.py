@@ -39,7 +39,7 @@ from spiders.discovery import (
     sniff,
 )
 from spiders.frontier import Frontier, left_behind
-from spiders.outcomes import count, list_page, listed_urls
+from spiders.outcomes import count, cpu_time, list_page, listed_urls
 from spiders.items import StagedPage
 from spiders.seen import KIND_META, SEEN_META, UPDATED_META
 from spiders.traps import wordpress_junk
@@ -171,6 +171,7 @@ class NewsSpider(scrapy.Spider):
         updated: datetime | None = None,
         listed_by: str | None = None,
         date: datetime | None = None,
+        priority: int | None = None,
     ) -> Request | None:
         """A request for ``url`` at its frontier priority, unless it was requested already (any
         variant of it), the source's rules exclude it, or a cap leaves it behind (counted)."""
@@ -185,7 +186,8 @@ class NewsSpider(scrapy.Spider):
         if not self.rules.allowed(url, listed=listed) or skip_by_extension(url):
             return None
         self._requested.add(key)
-        priority = self.frontier.priority(url, kind, listed_by=listed_by, date=date or updated)
+        if priority is None:
+            priority = self.frontier.priority(url, kind, listed_by=listed_by, date=date or updated)
         if kind in ("page", "start") and self.context.budget_spent:
             left_behind(self.crawler.stats, "run-budget", [url])
             return None
@@ -227,7 +229,9 @@ class NewsSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Every response: sniff what it is, then parse it as a sitemap, a feed or a page."""
         try:
-            yield from self._parse(response)
+            with cpu_time(self.crawler.stats, "parse"):
+                results = list(self._parse(response))
+            yield from results
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
             log.error("news: cannot process %s: %s: %s", response.url, type(exc).__name__, exc)
             count(self.crawler.stats, "failed", "parse-error", url=response.url)
@@ -270,19 +274,22 @@ class NewsSpider(scrapy.Spider):
             log.info("news: sitemap %s lists more than %d URLs; %d not read", response.url, SITEMAP_MAX_URLS, listing.over_protocol_limit)
         stats.inc_value(f"newsarchive/discovered/{kind}", len(listing.found))
         cap = self.frontier.sitemap_max_entries if kind == "sitemap" else 0
-        added, over_cap = 0, []
-        for _, entry, date in self.frontier.rank(listing.found, kind):
+        added, over_cap, over_pattern = 0, [], []
+        for priority, entry, date in self.frontier.rank(listing.found, kind):
             next_kind = "sitemap" if entry.kind == "sitemap" else "page"
+            if self.frontier.pattern_full(entry.url, priority):
+                over_pattern.append(entry.url)  # decided before the costlier canonical-URL check
+                continue
             if cap and added >= cap:
-                if canonicalize_url(entry.url) not in self._requested:
-                    over_cap.append(entry.url)
+                over_cap.append(entry.url)
                 continue
             req = self._request(
-                entry.url, next_kind, depth=0, listed=True, updated=entry.updated, listed_by=entry.listed_by, date=date
+                entry.url, next_kind, depth=0, listed=True, updated=entry.updated, listed_by=entry.listed_by, priority=priority
             )
             if req is not None:
                 added += 1
                 yield req
+        left_behind(stats, "pattern-cap", over_pattern)
         if over_cap:
             left_behind(stats, "sitemap-cap", over_cap)
             log.info("news: sitemap %s: %d entries over NEWSARCHIVE_SITEMAP_MAX_ENTRIES=%d left for later runs", response.url, len(over_cap), cap)

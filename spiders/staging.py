@@ -29,7 +29,7 @@ from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
 from spiders.items import StagedPage
-from spiders.outcomes import count
+from spiders.outcomes import count, cpu_time
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -183,6 +183,10 @@ class StagingPipeline:
         self.stats.set_value("newsarchive/staged_records", self.staged)
 
     def process_item(self, item: StagedPage, spider: Any = None) -> StagedPage:
+        with cpu_time(self.stats, "extract"):
+            return self._stage(item)
+
+    def _stage(self, item: StagedPage) -> StagedPage:
         source = self.crawler.spider.source  # type: ignore[union-attr]
         url = item.url
         # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged

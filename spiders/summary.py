@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from spiders.frontier import EXAMPLES_STAT, LEFT_BEHIND
-from spiders.outcomes import PAGES_STAT, collect
+from spiders.outcomes import CPU_PREFIX, PAGES_STAT, collect
 from spiders.staging import (
     RECORDS_NAME,
     STORAGE_ERRORS_STAT,
@@ -79,6 +79,7 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         "requests": int(stats.get("downloader/request_count", 0)),
         "responses": int(stats.get("downloader/response_count", 0)),
         "staged_records": int(stats.get("newsarchive/staged_records", 0)),
+        "cpu_seconds": {k[len(CPU_PREFIX):]: round(v, 3) for k, v in sorted(stats.items()) if k.startswith(CPU_PREFIX)},
         "storage_errors": storage_errors,
         "ok": not stats.get(STORAGE_ERRORS_STAT),
         "files": {
