@@ -27,6 +27,10 @@ class CrawlContext:
     budget_spent: bool = False
     #: the run summary, once written (read by ``spiders.run`` for ``run.json``)
     summary: dict[str, Any] | None = None
+    #: the bucket (one client per crawl; ``spiders.staging.get_storage``)
+    storage: Any = None
+    #: where the crawl stages its files (``spiders.staging.run_context``)
+    staging: Any = None
 
 
 def crawl_context(crawler: Any) -> CrawlContext | None:

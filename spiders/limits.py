@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 #: Sent (``crawler.signals.send_catch_log(run_stopping, reason=...)``) when a run limit stops the
 #: crawl, so components holding a request (e.g. a Retry-After wait) let it go at once.
 run_stopping = object()
+#: Sent (``deadline=`` a ``time.monotonic()`` value) when the run's time budget starts, so no
+#: download's timeout outlives it (:class:`DeadlineMiddleware`).
+run_deadline_set = object()
 
 _CHUNK = 64 * 1024
 CLOSE_REASONS = {"max_pages": "closespider_pagecount", "max_run_seconds": "closespider_timeout"}
@@ -171,12 +174,14 @@ class DeadlineMiddleware:
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(self._run_stopping, signal=run_stopping)
+        crawler.signals.connect(self._deadline_set, signal=run_deadline_set)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeadlineMiddleware:
-        mw = cls(crawler)
-        crawler.newsarchive_deadline = mw  # type: ignore[attr-defined] - found by RunLimits
-        return mw
+        return cls(crawler)
+
+    def _deadline_set(self, deadline: float, **_: Any) -> None:
+        self.run_deadline = deadline
 
     def _headers_received(self, request: Request, **_: Any) -> None:
         self._headers_seen.add(id(request))
@@ -304,14 +309,13 @@ class RunLimits:
 
     def spider_opened(self, spider: Any) -> None:
         settings = self.crawler.settings
-        source = getattr(spider, "source", None)
+        context = crawl_context(self.crawler)
+        source = context.source if context is not None else getattr(spider, "source", None)
         self.max_pages, self.max_run_seconds = run_budget(settings, getattr(source, "limits", None))
         if self.max_run_seconds:
             from scrapy.utils.asyncio import call_later
 
-            deadline = getattr(self.crawler, "newsarchive_deadline", None)
-            if deadline is not None:
-                deadline.run_deadline = self.clock() + self.max_run_seconds
+            self.crawler.signals.send_catch_log(signal=run_deadline_set, deadline=self.clock() + self.max_run_seconds)
             self._timer = call_later(self.max_run_seconds, self.stop, "max_run_seconds")
         self._start_watch()
         logger.info(

@@ -30,6 +30,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
 
 from pipelines.urls import canonicalize_url
+from spiders.context import crawl_context
 from spiders.items import StagedPage
 from spiders.outcomes import count
 from spiders.staging import STORAGE_ERRORS_STAT, get_storage
@@ -131,7 +132,8 @@ class SeenUrlsMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         from pipelines.storage import ObjectNotFound, StorageError
 
-        source_id = spider.source.id  # type: ignore[attr-defined]
+        context = crawl_context(self.crawler)
+        source_id = context.source.id if context is not None else spider.name
         storage = get_storage(self.crawler)
         data = None
         if storage is not None:

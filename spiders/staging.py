@@ -28,6 +28,7 @@ from pipelines.extract import extract_with_reason
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
+from spiders.context import crawl_context
 from spiders.items import StagedPage
 from spiders.outcomes import count, cpu_time
 
@@ -75,24 +76,26 @@ def get_storage(crawler: Crawler) -> Storage | None:
     """The crawl's bucket (one client per crawler), or ``None`` with ``NEWSARCHIVE_UPLOAD=False``."""
     if not crawler.settings.getbool("NEWSARCHIVE_UPLOAD"):
         return None
-    storage = getattr(crawler, "_newsarchive_storage", None)
+    context = crawl_context(crawler)
+    storage = context.storage if context is not None else None
     if storage is None:
         from pipelines.storage import S3Settings, Storage
 
         storage = Storage(S3Settings.from_env())
-        crawler._newsarchive_storage = storage  # type: ignore[attr-defined]
+        if context is not None:
+            context.storage = storage
     return storage
 
 
 def run_context(crawler: Crawler) -> RunContext:
     """The crawler's :class:`RunContext`, created once (the spider must be set: call from
     ``spider_opened``/``open_spider`` onwards)."""
-    ctx = getattr(crawler, "_newsarchive_run", None)
-    if ctx is not None:
-        return ctx
-    spider = crawler.spider
-    source_id: str = spider.source.id  # type: ignore[union-attr]
-    run_id: str = spider.run_id  # type: ignore[union-attr]
+    context = crawl_context(crawler)
+    if context is None:
+        raise RuntimeError("staging needs the news spider's crawl context")
+    if context.staging is not None:
+        return context.staging
+    source_id, run_id = context.source.id, context.run_id
     root = crawler.settings.get("NEWSARCHIVE_WORK_DIR")
     temporary = not root
     base = Path(root) if root else Path(tempfile.mkdtemp(prefix="newsarchive-"))
@@ -106,7 +109,7 @@ def run_context(crawler: Crawler) -> RunContext:
         storage=get_storage(crawler),
         temporary=temporary,
     )
-    crawler._newsarchive_run = ctx  # type: ignore[attr-defined]
+    context.staging = ctx
     return ctx
 
 
@@ -187,7 +190,9 @@ class StagingPipeline:
             return self._stage(item)
 
     def _stage(self, item: StagedPage) -> StagedPage:
-        source = self.crawler.spider.source  # type: ignore[union-attr]
+        context = crawl_context(self.crawler)
+        assert context is not None, "staging needs the news spider's crawl context"
+        source = context.source
         url = item.url
         # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged
         html, item.html = item.html or "", None
@@ -217,7 +222,7 @@ class StagingPipeline:
             raise DropItem("seen before with the same text", log_level="INFO")
         updates: dict[str, Any] = {
             "source": source.id,
-            "run_id": self.crawler.spider.run_id,  # type: ignore[union-attr]
+            "run_id": context.run_id,
             "fetched_at": item.fetched_at or datetime.now(timezone.utc),
             "http_status": item.status,
             "etag": item.etag,
@@ -247,7 +252,8 @@ class StagingPipeline:
 def cleanup(crawler: Crawler) -> None:
     """Remove the local work directory when it was a temporary one and the files went to the
     bucket (without a bucket the local files are all there is: they stay, and are logged)."""
-    ctx = getattr(crawler, "_newsarchive_run", None)
+    context = crawl_context(crawler)
+    ctx = context.staging if context is not None else None
     if ctx is not None and ctx.temporary and ctx.storage is None:
         log.info("staging: no bucket; staged files kept in %s", ctx.work_dir)
     elif ctx is not None and ctx.temporary:

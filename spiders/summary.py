@@ -3,8 +3,8 @@
 :class:`RunSummary` collects every ``newsarchive/outcome/...`` stat (whoever counted it, see
 :mod:`spiders.outcomes`), the listed pages (failures and skips with their URL), the close
 reason and the limits that stopped the crawl, then writes
-``staging/<run_id>/<source>/summary.json`` and keeps the dict on ``crawler.newsarchive_summary``
-for ``spiders.run`` to assemble ``run.json``.
+``staging/<run_id>/<source>/summary.json`` and keeps the dict on the crawl context
+(:class:`spiders.context.CrawlContext`) for ``spiders.run`` to assemble ``run.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from spiders.context import crawl_context
 from spiders.frontier import EXAMPLES_STAT, LEFT_BEHIND
 from spiders.outcomes import CPU_PREFIX, PAGES_STAT, collect
 from spiders.staging import (
@@ -122,7 +123,9 @@ class RunSummary:
                 log.error("summary: cannot write %s: %s", ctx.key(SUMMARY_NAME), exc)
                 summary["storage_errors"]["summary"] = str(exc)
                 summary["ok"] = False
-        self.crawler.newsarchive_summary = summary  # type: ignore[attr-defined]
+        context = crawl_context(self.crawler)
+        if context is not None:
+            context.summary = summary
         flat = ", ".join(f"{k}={v}" for k, v in summary["outcomes"].items() if "/" not in k)
         log.info("summary %s/%s (%s): %s", ctx.run_id, ctx.source_id, reason, flat or "nothing fetched")
         cleanup(self.crawler)
