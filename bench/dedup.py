@@ -372,7 +372,7 @@ def stage_throughput(limit: int = 300) -> dict:
     """Per-article cost of clean, dedup and tag on the real corpus texts (one process, one core)."""
     from pipelines.dedup import Deduplicator, DedupState
     from pipelines.models import Article
-    from pipelines.process import clean_record
+    from pipelines.jobs.process import clean_record
     from pipelines.tag import Tagger
 
     texts, *_ = labelled_set()
@@ -410,7 +410,7 @@ def _scratch_storage(bucket: str) -> Iterator[Storage]:
     import secrets
     import tempfile
 
-    from pipelines.stack import SeaweedServer, StackPorts
+    from infra.stack import SeaweedServer, StackPorts
     from pipelines.storage import Storage
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -428,7 +428,7 @@ def _scratch_storage(bucket: str) -> Iterator[Storage]:
 def end_to_end(limit: int = 300) -> dict:
     """``process_records`` (clean, dedup, tag and archive, state flushed) into a real local SeaweedFS."""
     from pipelines.models import Article
-    from pipelines.process import process_records
+    from pipelines.jobs.process import process_records
 
     from pipelines.tag import detect_language
 

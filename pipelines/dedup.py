@@ -37,13 +37,14 @@ from typing import Any
 import numpy as np
 
 from pipelines.minhash import SENTINEL, MinHasher, ParagraphFrequency, bottom_k, compare_sketches
+from pipelines import layout
 from pipelines.models import Article, article_id
 from pipelines.shingles import content_hash, hex_to_u64, paragraph_hash, paragraphs, shingle_hashes
 from pipelines.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 
-STATE_PREFIX = "_state/dedup/"
+STATE_PREFIX = layout.DEDUP_STATE
 MANIFEST_KEY = STATE_PREFIX + "manifest.json"
 BLOCK_BITS = 16
 BLOCK_ROWS = 1 << BLOCK_BITS

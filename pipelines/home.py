@@ -1,6 +1,6 @@
 """Where newsarchive keeps its local state (the local S3 stack, its credentials, its data).
 
-One directory, ``NEWSARCHIVE_HOME`` or ``./.newsarchive``. Both :mod:`pipelines.stack` (which
+One directory, ``NEWSARCHIVE_HOME`` or ``./.newsarchive``. Both :mod:`infra.stack` (which
 writes the stack's state file) and :mod:`pipelines.storage` (which falls back to it) use these
 names, so neither has to import the other's internals.
 """

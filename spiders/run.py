@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.config import SourcesError, load_sources
     from pipelines.storage import S3Settings, Storage, StorageError
     from spiders.news import RUN_ID_RE, new_run_id
-    from spiders.staging import RUN_NAME, staging_prefix
+    from pipelines import layout
 
     try:
         config = load_sources(args.sources)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             s3 = S3Settings.from_env()
             storage = Storage(s3)
             # a listing fails on a missing bucket or bad credentials (a HEAD of a key cannot tell)
-            next(iter(storage.list_keys(staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX"), run_id) + "/")), None)
+            next(iter(storage.list_keys(layout.staging_run_prefix(run_id))), None)
         except StorageError as exc:
             return _fail(f"cannot reach the bucket: {exc}", EXIT_CONFIG)
         except ValueError as exc:
@@ -157,15 +157,15 @@ def main(argv: list[str] | None = None) -> int:
             missing.append(source_id)
         else:
             summaries[source_id] = summary
-    prefix = staging_prefix(settings.get("NEWSARCHIVE_STAGING_PREFIX"), run_id)
-    location = f"s3://{storage.bucket}/{prefix}/" if storage is not None else str(args.work_dir or "")
+    prefix = layout.staging_run_prefix(run_id)
+    location = f"s3://{storage.bucket}/{prefix}" if storage is not None else str(args.work_dir or "")
     doc = merge_run(None, run_id, summaries, location)
     if storage is not None and summaries:
         try:
-            doc = storage.update_json(f"{prefix}/{RUN_NAME}", lambda cur: merge_run(cur, run_id, summaries, location))
+            doc = storage.update_json(layout.run_summary_key(run_id), lambda cur: merge_run(cur, run_id, summaries, location))
         except StorageError as exc:
             print(json.dumps(doc))
-            return _fail(f"run {run_id}: cannot write {prefix}/{RUN_NAME}: {exc}", EXIT_STAGING_FAILED)
+            return _fail(f"run {run_id}: cannot write {layout.run_summary_key(run_id)}: {exc}", EXIT_STAGING_FAILED)
     for source_id, summary in summaries.items():
         print(final_line(source_id, summary), file=sys.stderr)
     print(json.dumps(doc, default=str))

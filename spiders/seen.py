@@ -29,6 +29,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
 
+from pipelines import layout
 from pipelines.urls import canonicalize_url
 from spiders.context import crawl_context
 from spiders.items import StagedPage
@@ -93,11 +94,6 @@ class SeenUrls:
         return {"version": STATE_VERSION, "source": self.source_id, "urls": urls}
 
 
-def state_key(prefix: str, source_id: str) -> str:
-    """``_state/seen/<source>.json``."""
-    return f"{prefix.strip('/')}/{source_id}.json"
-
-
 def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -116,7 +112,6 @@ class SeenUrlsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.prefix: str = crawler.settings.get("NEWSARCHIVE_SEEN_PREFIX")
         self.seen: SeenUrls | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -137,7 +132,7 @@ class SeenUrlsMiddleware:
         storage = get_storage(self.crawler)
         data = None
         if storage is not None:
-            key = state_key(self.prefix, source_id)
+            key = layout.seen_key(source_id)
             try:
                 data = storage.get_json(key)
             except ObjectNotFound:
@@ -182,7 +177,7 @@ class SeenUrlsMiddleware:
             return
         if reason == "storage_error":
             return
-        key = state_key(self.prefix, self.seen.source_id)
+        key = layout.seen_key(self.seen.source_id)
         try:
             stored = storage.update_json(key, self.seen.merge_into)
         except StorageError as exc:

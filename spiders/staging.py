@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from pipelines.extract import extract_with_reason
+from pipelines import layout
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
@@ -39,10 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORDS_NAME = "records.jsonl"
-WARC_NAME = "responses.warc.gz"
-SUMMARY_NAME = "summary.json"
-RUN_NAME = "run.json"
+RECORDS_NAME = layout.RECORDS_FILE
+WARC_NAME = layout.WARC_FILE
+SUMMARY_NAME = layout.SUMMARY_FILE
 STORAGE_ERRORS_STAT = "newsarchive/storage_errors"
 
 
@@ -53,23 +53,17 @@ class RunContext:
     source_id: str
     run_id: str
     work_dir: Path
-    prefix: str  # staging/<run_id>/<source>
+    prefix: str  # staging/<run_id>/<source>/
     storage: Storage | None
     temporary: bool
 
     def key(self, name: str) -> str:
         """Bucket key of a staged file, e.g. ``staging/<run_id>/<source>/records.jsonl``."""
-        return f"{self.prefix}/{name}"
+        return f"{self.prefix}{name}"
 
     def path(self, name: str) -> Path:
         """Local path of a staged file before upload."""
         return self.work_dir / name
-
-
-def staging_prefix(staging_root: str, run_id: str, source_id: str | None = None) -> str:
-    """``staging/<run_id>`` or ``staging/<run_id>/<source>``."""
-    base = f"{staging_root.strip('/')}/{run_id}"
-    return f"{base}/{source_id}" if source_id else base
 
 
 def get_storage(crawler: Crawler) -> Storage | None:
@@ -105,7 +99,7 @@ def run_context(crawler: Crawler) -> RunContext:
         source_id=source_id,
         run_id=run_id,
         work_dir=work,
-        prefix=staging_prefix(crawler.settings.get("NEWSARCHIVE_STAGING_PREFIX"), run_id, source_id),
+        prefix=layout.staging_source_prefix(run_id, source_id),
         storage=get_storage(crawler),
         temporary=temporary,
     )

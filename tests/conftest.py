@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The read-only shared folder beside the checkout (seed document, corpora)."""
-    if not SHARED.is_dir():
-        pytest.fail(f"shared folder not found at {SHARED}: it must sit beside the checkout")
-    return SHARED
+def data_dir() -> Path:
+    """``tests/data``: everything the tests read (seed document, copied corpus pages with their notices)."""
+    return DATA
 
 
 # --- S3: one real SeaweedFS `weed mini` per session, a fresh bucket per test (owner: storage) ---
@@ -26,7 +24,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory):
     """A real SeaweedFS server on free 127.0.0.1 ports with random credentials, for the whole session."""
     import secrets
 
-    from pipelines.stack import SeaweedServer, StackError, StackPorts
+    from infra.stack import SeaweedServer, StackError, StackPorts
 
     last: Exception | None = None
     for _ in range(3):  # free ports can be taken by a parallel run between choice and bind

@@ -15,8 +15,8 @@ SEED_PAGE_TEXT = Path(__file__).parent / "data" / "extraction" / "pages" / "wpco
 
 
 @pytest.fixture(scope="module")
-def seed_text(shared_dir: Path) -> str:
-    return (shared_dir / "seeds" / SEED_NAME).read_text(encoding="utf-8")
+def seed_text(data_dir: Path) -> str:
+    return (data_dir / "seeds" / SEED_NAME).read_text(encoding="utf-8")
 
 
 def test_seed_keeps_title_and_seven_paragraphs_only(seed_text: str) -> None:

@@ -23,8 +23,8 @@ def newsarchive(
     return subprocess.run([*cmd, *args], input=stdin, capture_output=True, env=full_env, timeout=120, check=False)
 
 
-def test_clean_gives_the_seed_article_without_form_or_sign_off(shared_dir: Path) -> None:
-    seed = (shared_dir / "seeds" / SEED).read_text(encoding="utf-8")
+def test_clean_gives_the_seed_article_without_form_or_sign_off(data_dir: Path) -> None:
+    seed = (data_dir / "seeds" / SEED).read_text(encoding="utf-8")
     proc = newsarchive("clean", stdin=seed.encode())
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode()

@@ -19,9 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def stories(shared_dir: Path) -> list[list[str]]:
-    """Real, distinct article texts (as paragraph lists) from the shared readability corpus."""
-    root = shared_dir / "corpora" / "readability-test-pages"
+def stories(data_dir: Path) -> list[list[str]]:
+    """Real, distinct article texts (as paragraph lists): Readability.js test pages copied to tests/data."""
+    root = data_dir / "readability"
     out: list[list[str]] = []
     for name in ("ars-1", "bbc-1", "guardian-1", "nytimes-1", "wapo-1", "cnn", "telegraph", "buzzfeed-1", "medium-1", "mozilla-1"):
         path = root / name / "expected.html.gz"
@@ -32,7 +32,7 @@ def stories(shared_dir: Path) -> list[list[str]]:
         paras = [p for p in paras if len(p.split()) >= 8]
         if sum(len(p.split()) for p in paras) >= 250:
             out.append(paras)
-    assert len(out) >= 6, "the shared corpus should provide at least six long articles"
+    assert len(out) >= 6, "tests/data/readability should provide at least six long articles"
     return out
 
 

@@ -15,7 +15,7 @@ import pytest
 from pipelines.archive import pointer_key, revision_key
 from pipelines.config import parse_sources
 from pipelines.models import Article
-from pipelines.process import NoStagedRun, process_run
+from pipelines.jobs.process import NoStagedRun, process_run
 
 pytestmark = pytest.mark.integration
 

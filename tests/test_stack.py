@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.stack import (
+from infra.stack import (
     GRPC_OFFSET,
     PortInUse,
     SeaweedServer,
@@ -240,7 +240,7 @@ def test_a_test_server_dies_with_its_killed_parent_and_leaves_no_sockets(tmp_pat
     script = f"""
 import sys, time
 from pathlib import Path
-from pipelines.stack import SeaweedServer, StackPorts
+from infra.stack import SeaweedServer, StackPorts
 server = SeaweedServer(Path({str(tmp_path)!r}), StackPorts.free(), "k", "s")
 server.start()
 print(server.pid, " ".join(map(str, server.ports.as_dict().values())), flush=True)

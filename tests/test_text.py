@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.models import Article
-from pipelines.process import clean_record
+from pipelines.jobs.process import clean_record
 from pipelines.text import content_hash, count_words
 
 # A Chinese paragraph written here: no spaces between words, as Chinese is written.

@@ -13,53 +13,31 @@ when the stored object already says the same, so re-archiving a run changes noth
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from pipelines import layout
+from pipelines.layout import pointer_key, revision_key
 from pipelines.models import Article
 from pipelines.storage import ObjectNotFound, PreconditionFailed, Storage
 
 log = logging.getLogger(__name__)
 
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
 ARCHIVE_OUTCOMES = ("written", "revised", "unchanged", "earlier-revision", "duplicate", "duplicate-unchanged")
-
-
-def slug(title: str | None, max_len: int = 60) -> str:
-    """ASCII slug of a title for object keys (``"Élection: 5 things"`` -> ``"election-5-things"``)."""
-    ascii_title = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
-    text = _NON_SLUG.sub("-", ascii_title).strip("-")[:max_len].rstrip("-")
-    return text or "article"
-
-
-def _safe_segment(value: str | None, default: str) -> str:
-    return _NON_SLUG.sub("-", (value or "").lower()).strip("-")[:63] or default
 
 
 def article_key(record: Article) -> str:
     """Key of the latest revision: dated by publication (else fetch) time, named by slug and id."""
     when = record.published or record.fetched_at or record.modified or datetime.now(UTC)
     when = when.astimezone(UTC)
-    return f"articles/{_safe_segment(record.source, 'unknown')}/{when:%Y/%m/%d}/{slug(record.title)}-{record.id}.json"
-
-
-def revision_key(article_id: str, content_hash: str) -> str:
-    """Key of an earlier revision of an article."""
-    return f"revisions/{article_id}/{content_hash}.json"
-
-
-def pointer_key(article_id: str) -> str:
-    """Key of the record saying where an article's latest revision lives."""
-    return f"_state/articles/{article_id}.json"
+    return layout.article_key(record.source, when, record.title, str(record.id))
 
 
 def duplicate_key(record: Article) -> str:
     """Key of a duplicate record, filed under the article it duplicates."""
-    return f"_state/duplicates/{record.duplicate_of}/{record.id}-{record.content_hash}.json"
+    return layout.duplicate_key(str(record.duplicate_of), str(record.id), str(record.content_hash))
 
 
 def _metadata(record: Article) -> dict[str, str]:

@@ -12,12 +12,9 @@ import argparse
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
-from secrets import token_hex
 from typing import Any
 
 from pipelines.home import newsarchive_home
@@ -34,11 +31,6 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.code = code
-
-
-def new_run_id() -> str:
-    """A sortable, unique crawl run id: ``YYYYMMDDTHHMMSSZ-<6 hex>``."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(3)
 
 
 def _storage() -> Any:
@@ -65,7 +57,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 def cmd_stack(args: argparse.Namespace) -> int:
     """Start, stop or describe the local SeaweedFS stack."""
-    from pipelines import stack
+    from infra import stack
 
     if args.action == "up":
         info = stack.stack_up(newsarchive_home())
@@ -76,47 +68,6 @@ def cmd_stack(args: argparse.Namespace) -> int:
     else:
         print(stack.describe(stack.stack_status(newsarchive_home())))
     return 0
-
-
-def run_crawl(
-    sources_file: str | os.PathLike[str],
-    source_ids: Sequence[str],
-    *,
-    run_id: str | None = None,
-    max_pages: int | None = None,
-    allow_loopback: bool = False,
-    env: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """Run ``python -m spiders.run`` in a subprocess (Twisted's reactor cannot restart) and
-    return its JSON run summary. Crawl logs pass through to stderr as progress."""
-    from pipelines.config import load_sources
-
-    load_sources(sources_file).select(list(source_ids))  # fail fast with the config's own message
-    run_id = run_id or new_run_id()
-    cmd = [sys.executable, "-m", "spiders.run", "--sources", str(sources_file), "--run-id", run_id]
-    if max_pages:
-        cmd += ["--max-pages", str(max_pages)]
-    if allow_loopback:
-        cmd.append("--allow-loopback")
-    cmd += list(source_ids)
-    child_env = {**os.environ, **(env or _storage_env())}
-    log.info("crawl %s: %s", run_id, " ".join(source_ids) or "all enabled sources")
-    proc = subprocess.run(cmd, env=child_env, stdout=subprocess.PIPE, text=True, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    if proc.returncode != 0:
-        raise CliError(f"crawl {run_id} failed (exit {proc.returncode}); see the messages above")
-    try:
-        summary = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        raise CliError(f"crawl {run_id} finished but printed no run summary") from None
-    summary.setdefault("run_id", run_id)
-    return summary
-
-
-def _storage_env() -> dict[str, str]:
-    from pipelines.storage import S3Settings
-
-    return S3Settings.from_env().to_env()
 
 
 def _print_crawl_summary(summary: dict[str, Any]) -> None:
@@ -131,6 +82,8 @@ def _print_crawl_summary(summary: dict[str, Any]) -> None:
 
 def _crawl(args: argparse.Namespace) -> dict[str, Any]:
     """The crawl of ``crawl`` and ``run``, its summary printed."""
+    from pipelines.jobs.crawl import run_crawl
+
     summary = run_crawl(
         _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
     )
@@ -157,7 +110,7 @@ def run_process(run_id: str | None, sources_file: str | os.PathLike[str] | None,
     """Clean, deduplicate, tag and archive one staged crawl run (the latest when ``run_id`` is None),
     and print its report."""
     from pipelines.config import load_sources
-    from pipelines.process import process_run
+    from pipelines.jobs.process import process_run
 
     sources = load_sources(sources_file) if sources_file else None
     report = process_run(storage or _storage(), run_id, sources)
@@ -180,8 +133,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the embedded default: local S3 + demo site, crawled and processed."""
+    from infra import stack
     from infra.demo_site import DEFAULT_PORT_BASE, DemoSite, port_plan
-    from pipelines import stack
+    from pipelines.jobs.crawl import run_crawl
+    from pipelines import layout
 
     home = newsarchive_home()
     info = stack.stack_up(home)
@@ -207,7 +162,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         site.stop()
     bucket = info.bucket
-    print(f"\nstaged run: s3://{bucket}/staging/{summary['run_id']}/ (endpoint {info.endpoint_url})")
+    print(f"\nstaged run: s3://{bucket}/{layout.staging_run_prefix(summary['run_id'])} (endpoint {info.endpoint_url})")
     print("browse it:  newsarchive ls   |   aws --endpoint-url", info.endpoint_url, f"s3 ls s3://{bucket}/ --recursive")
     return 0
 
@@ -248,8 +203,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _article_keys(storage: Any, source: str | None = None) -> list[str]:
-    prefix = f"articles/{source}/" if source else "articles/"
-    return [k for k in storage.list_keys(prefix) if k.endswith(".json")]
+    from pipelines import layout
+
+    return [k for k in storage.list_keys(layout.article_prefix(source)) if k.endswith(".json")]
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
@@ -263,13 +219,20 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """Print one archived article by id."""
+    """Print one archived article by id (through its pointer) or by key."""
+    from pipelines import layout
+    from pipelines.storage import ObjectNotFound
+
     storage = _storage()
-    for key in _article_keys(storage):
-        if key.endswith(f"-{args.id}.json"):
-            print(json.dumps(storage.get_json(key), ensure_ascii=False, indent=2))
-            return 0
-    raise CliError(f"no archived article with id {args.id!r} (list them with `newsarchive ls`)")
+    key = args.id if args.id.startswith(layout.ARTICLES) else None
+    try:
+        if key is None:
+            key = storage.get_json(layout.pointer_key(args.id))["key"]
+        doc = storage.get_json(key)
+    except ObjectNotFound:
+        raise CliError(f"no archived article with id or key {args.id!r} (list them with `newsarchive ls`)") from None
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipelines import layout
 from pipelines.archive import Archiver
 from pipelines.clean import clean_text
 from pipelines.config import Source, SourcesConfig
@@ -32,8 +33,6 @@ from pipelines.tag import Tagger, load_taxonomy
 
 log = logging.getLogger(__name__)
 
-STAGING_PREFIX = "staging/"
-RECORDS_FILE = "records.jsonl"
 MAX_LISTED_FAILURES = 50
 
 
@@ -243,9 +242,10 @@ def _archive_batch(pool: ThreadPoolExecutor, archiver: Archiver, pending: list[t
 
 def latest_run_id(storage: Storage) -> str:
     """The newest staged run (run ids sort by time)."""
-    runs = {key[len(STAGING_PREFIX):].split("/", 1)[0] for key in storage.list_keys(STAGING_PREFIX) if key.endswith(RECORDS_FILE)}
+    staged = (layout.parse_staged_key(key) for key in storage.list_keys(layout.STAGING))
+    runs = {parsed[0] for parsed in staged if parsed and parsed[2] == layout.RECORDS_FILE}
     if not runs:
-        raise NoStagedRun(f"no staged run under s3://{storage.bucket}/{STAGING_PREFIX} (crawl first)")
+        raise NoStagedRun(f"no staged run under s3://{storage.bucket}/{layout.STAGING} (crawl first)")
     return max(runs)
 
 
@@ -253,15 +253,16 @@ def read_staged(storage: Storage, run_id: str) -> Iterator[tuple[str, Article | 
     """Records staged by a crawl run as ``(where, record)``; a line that does not parse comes as
     ``(where, error)`` so the caller can count it and go on. Raises :class:`NoStagedRun` at once
     if the run has no records."""
-    keys = sorted(k for k in storage.list_keys(f"{STAGING_PREFIX}{run_id}/") if k.endswith("/" + RECORDS_FILE))
+    prefix = layout.staging_run_prefix(run_id)
+    keys = sorted(k for k in storage.list_keys(prefix) if k.endswith("/" + layout.RECORDS_FILE))
     if not keys:
-        raise NoStagedRun(f"no staged records for run {run_id!r} under s3://{storage.bucket}/{STAGING_PREFIX}{run_id}/")
+        raise NoStagedRun(f"no staged records for run {run_id!r} under s3://{storage.bucket}/{prefix}")
     return _read_records(storage, run_id, keys)
 
 
 def _read_records(storage: Storage, run_id: str, keys: list[str]) -> Iterator[tuple[str, Article | BaseException]]:
     for key in keys:
-        source_id = key[len(f"{STAGING_PREFIX}{run_id}/"):].split("/", 1)[0]
+        source_id = key[len(layout.staging_run_prefix(run_id)):].split("/", 1)[0]
         for number, line in enumerate(storage.get_bytes(key).splitlines(), 1):
             if not line.strip():
                 continue
@@ -286,5 +287,5 @@ def process_run(
     ``_state/runs/<run_id>/process.json``. Re-processing a run changes nothing in the archive."""
     run_id = run_id or latest_run_id(storage)
     report = process_records(read_staged(storage, run_id), storage=storage, sources=sources, config=config, run_id=run_id)
-    storage.put_json(f"_state/runs/{run_id}/process.json", report.to_dict())
+    storage.put_json(layout.process_report_key(run_id), report.to_dict())
     return report
