@@ -31,10 +31,12 @@ from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
 from spiders.context import crawl_context
 from spiders.items import StagedPage
-from spiders.outcomes import count, cpu_time
+from spiders.outcomes import CPU_PREFIX, count, cpu_time
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from pipelines.models import Article
 
     from pipelines.storage import Storage
 
@@ -145,6 +147,36 @@ def repair_markup(html: str) -> str | None:
     return html[:end] + "</title>" + html[end:]
 
 
+@dataclass
+class Extracted:
+    """What :func:`extract_page` found (picklable: it may come back from a worker process)."""
+
+    article: Article | None
+    reason: str | None
+    repaired: bool
+    cpu_seconds: float
+
+
+def extract_page(html: str, url: str, keep_comments: bool, rules: Any) -> Extracted:
+    """Extract one page (retrying once after :func:`repair_markup`); runs in a worker process when
+    ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0, else on the reactor thread."""
+    import time
+
+    start = time.thread_time()
+    result = extract_with_reason(html, url, keep_comments=keep_comments, rules=rules)
+    article, repaired = result.article, False
+    if article is None and (fixed := repair_markup(html)) is not None:
+        retry = extract_with_reason(fixed, url, keep_comments=keep_comments, rules=rules)
+        if retry.article is not None:
+            article, repaired = retry.article, True
+    return Extracted(article, result.reason, repaired, time.thread_time() - start)
+
+
+def _warm_up() -> None:
+    """Worker initializer: import the extractor once, before the first page arrives."""
+    import pipelines.extract  # noqa: F401
+
+
 def text_hash(text: str) -> str:
     """What "unchanged" means for an article's extracted text: :func:`pipelines.text.content_hash`."""
     return content_hash(text)
@@ -162,6 +194,8 @@ class StagingPipeline:
         self.stats = crawler.stats
         self._out = None
         self.staged = 0
+        self.workers = crawler.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
+        self._pool: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingPipeline:
@@ -170,8 +204,18 @@ class StagingPipeline:
     def open_spider(self, spider: Any = None) -> None:
         ctx = run_context(self.crawler)
         self._out = ctx.path(RECORDS_NAME).open("w", encoding="utf-8")
+        if self.workers > 0:
+            # extraction is CPU work: off the reactor thread, on the other cores (spawned, not
+            # forked: a forked Twisted process is not safe)
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
 
     def close_spider(self, spider: Any = None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._out is not None:
             self._out.close()
             self._out = None
@@ -179,34 +223,37 @@ class StagingPipeline:
         upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
         self.stats.set_value("newsarchive/staged_records", self.staged)
 
-    def process_item(self, item: StagedPage, spider: Any = None) -> StagedPage:
-        with cpu_time(self.stats, "extract"):
-            return self._stage(item)
-
-    def _stage(self, item: StagedPage) -> StagedPage:
+    async def process_item(self, item: StagedPage, spider: Any = None) -> StagedPage:
         context = crawl_context(self.crawler)
         assert context is not None, "staging needs the news spider's crawl context"
         source = context.source
-        url = item.url
         # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged
         html, item.html = item.html or "", None
+        args = (html, item.url, source.keep_comments, source.cleaning)
         try:
-            result = extract_with_reason(html, url, keep_comments=source.keep_comments, rules=source.cleaning)
+            if self._pool is not None:
+                import asyncio
+
+                extracted = await asyncio.wrap_future(self._pool.submit(extract_page, *args))
+            else:
+                extracted = extract_page(*args)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
-            log.error("staging: extraction crashed on %s: %s: %s", url, type(exc).__name__, exc)
+            log.error("staging: extraction crashed on %s: %s: %s", item.url, type(exc).__name__, exc)
             count(self.stats, "failed", "extract-error")
             raise DropItem(f"extraction crashed: {type(exc).__name__}", log_level="INFO") from None
-        article = result.article
-        if article is None and (repaired := repair_markup(html)) is not None:
-            retry = extract_with_reason(repaired, url, keep_comments=source.keep_comments, rules=source.cleaning)
-            if retry.article is not None:
-                article = retry.article
-                count(self.stats, "repaired", "markup", url=url)
-                log.warning("staging: %s has broken markup (unclosed <title>); extracted after repair", url)
+        self.stats.inc_value(CPU_PREFIX + "extract", extracted.cpu_seconds, start=0.0)
+        with cpu_time(self.stats, "stage"):
+            return self._stage(item, extracted, context)
+
+    def _stage(self, item: StagedPage, extracted: Extracted, context: Any) -> StagedPage:
+        source, url, article = context.source, item.url, extracted.article
+        if extracted.repaired:
+            count(self.stats, "repaired", "markup", url=url)
+            log.warning("staging: %s has broken markup (unclosed <title>); extracted after repair", url)
         if article is None:
-            reason = (result.reason or "no-article").split(":")[0].strip().replace(" ", "-")
+            reason = (extracted.reason or "no-article").split(":")[0].strip().replace(" ", "-")
             count(self.stats, "not-article", reason)
-            raise DropItem(f"not an article after extraction ({result.reason})", log_level="INFO")
+            raise DropItem(f"not an article after extraction ({extracted.reason})", log_level="INFO")
         digest = text_hash(article.text)
         seen = item.seen or {}
         if seen.get("content_hash") == digest:
@@ -234,8 +281,7 @@ class StagingPipeline:
             updates["source_tags"] = list(source.tags)
         article = article.model_copy(update=updates)
         assert self._out is not None
-        self._out.write(article.to_json() + "\n")
-        self._out.flush()
+        self._out.write(article.to_json() + "\n")  # buffered: the file is uploaded at close
         self.staged += 1
         count(self.stats, "extracted")
         item.article = article.to_json_dict()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,3 +90,15 @@ def run_crawl(args: list[str], env: dict[str, str], *, limit: float) -> CrawlPro
     for reader in readers:
         reader.join(timeout=10)
     return CrawlProcess(proc.returncode, "".join(out), "".join(err), elapsed, peak_kib / 1024, sorted(listening))
+
+
+@contextmanager
+def private_demo_site(**options: Any) -> Iterator[Any]:
+    """A demo site of a test module's own (stateful sites: a shared one may be drained or changed)."""
+    from infra.demo_site import DemoSite
+
+    site = DemoSite(**options).start()
+    try:
+        yield site
+    finally:
+        site.stop()

@@ -12,13 +12,14 @@ listing page (the demo server's request log order).
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from crawl_process import crawl_env, run_crawl
+from crawl_process import crawl_env, private_demo_site, run_crawl
 
 from pipelines.storage import Storage
 from pipelines.urls import canonicalize_url
@@ -32,18 +33,14 @@ RUN_IDS = ("20261130T010000Z-b16a01", "20261130T020000Z-b16a02")
 
 @pytest.fixture(scope="module")
 def site() -> Any:
-    from infra.demo_site import DemoSite
-
-    demo = DemoSite().start()
-    try:
+    """Its own demo site: the second run publishes an article on it."""
+    with private_demo_site() as demo:
         yield demo
-    finally:
-        demo.stop()
 
 
 @pytest.fixture(scope="module")
 def runs(site: Any, s3_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    settings = s3_server.settings(bucket="bigarchive-" + __import__("os").urandom(3).hex())
+    settings = s3_server.settings(bucket="bigarchive-" + os.urandom(3).hex())
     storage = Storage(settings)
     storage.ensure_bucket()
     sources = site.write_sources(tmp_path_factory.mktemp("bigarchive") / "sources.yaml", traps_enabled=True)

@@ -91,3 +91,61 @@ def test_run_budget_is_decided_in_one_place() -> None:
     assert run_budget(base, Limits(max_pages=50, max_run_seconds=90)) == (50, 90)
     base.set("NEWSARCHIVE_MAX_PAGES", 10)
     assert run_budget(base, Limits(max_pages=50)) == (10, defaults.NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS)
+
+
+class _Scheduler:
+    def __init__(self, waiting: int) -> None:
+        self.waiting = waiting
+
+    def __len__(self) -> int:
+        return self.waiting
+
+
+class _Engine:
+    def __init__(self, waiting: int) -> None:
+        self.scheduler = _Scheduler(waiting)
+        self.downloader = type("D", (), {"active": {"the last page"}, "slots": {}})()
+        self.spider = None
+
+
+def _limits_at_budget(waiting: int) -> tuple[object, object]:
+    from crawl_settings import get_crawler
+    from scrapy import Request, Spider
+    from scrapy.http import Response
+
+    from spiders.context import CrawlContext
+    from spiders.limits import RunLimits
+    from spiders.seen import KIND_META
+
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_PAGES": 2, "NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS": 0, "NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    crawler.newsarchive = CrawlContext(source=None, run_id="r", frontier=Frontier())  # type: ignore[arg-type]
+    crawler.engine = _Engine(waiting)
+    limits = RunLimits.from_crawler(crawler)
+    limits.spider_opened(crawler._create_spider("s"))
+    for n, kind in enumerate(["feed", "sitemap", "page", "page"]):  # feeds and sitemaps do not count
+        url = f"http://example.test/{n}"
+        limits.response_received(Response(url), Request(url, meta={KIND_META: kind}))
+    return crawler, limits
+
+
+def test_a_budget_that_leaves_nothing_behind_does_not_cut_the_run() -> None:
+    crawler, limits = _limits_at_budget(waiting=0)
+    assert crawler.newsarchive.budget_spent and limits.stopping is None  # type: ignore[attr-defined]
+    assert not crawler.stats.get_value("newsarchive/outcome/left-behind/run-budget")
+
+
+def test_a_budget_with_pages_waiting_stops_and_counts_them() -> None:
+    crawler, limits = _limits_at_budget(waiting=3)
+    assert limits.stopping == "max_pages"  # type: ignore[attr-defined]
+    assert crawler.stats.get_value("newsarchive/outcome/left-behind/run-budget") == 3
+
+
+def test_summary_is_complete_unless_the_budget_left_pages_behind() -> None:
+    from spiders.summary import build_summary
+
+    capped = {"newsarchive/outcome/left-behind": 5, "newsarchive/outcome/left-behind/pattern-cap": 5}
+    summary = build_summary(capped, source_id="s", run_id="r", reason="finished")
+    assert summary["complete"] and summary["left_behind"] == {"pattern-cap": 5} and "max_pages" not in summary["limits_hit"]
+    cut = {**capped, "newsarchive/outcome/left-behind/run-budget": 7}
+    summary = build_summary(cut, source_id="s", run_id="r", reason="closespider_pagecount")
+    assert not summary["complete"] and summary["left_behind"]["run-budget"] == 7 and "max_pages" in summary["limits_hit"]

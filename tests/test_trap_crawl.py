@@ -24,7 +24,7 @@ import pytest
 
 from pipelines.storage import ObjectNotFound, Storage
 from pipelines.urls import canonicalize_url
-from crawl_process import crawl_env, run_crawl
+from crawl_process import crawl_env, private_demo_site, run_crawl
 
 pytestmark = pytest.mark.integration
 
@@ -69,13 +69,8 @@ EXPECTED_OUTCOME = {
 def trap_site() -> Any:
     """A demo site of this module's own: the trap site keeps state (the 429/503 pages answer 200
     once their wait is over), so a shared one could already have been drained by another test."""
-    from infra.demo_site import DemoSite
-
-    site = DemoSite(slow_seconds=1.0).start()
-    try:
+    with private_demo_site(slow_seconds=1.0) as site:
         yield site
-    finally:
-        site.stop()
 
 
 @pytest.fixture(scope="module")
