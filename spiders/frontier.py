@@ -30,6 +30,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy.core.downloader import Downloader
+
 from spiders.discovery import Found
 from spiders.outcomes import count
 
@@ -193,3 +195,18 @@ def left_behind(stats: Any, reason: str, urls: Iterable[str] = (), n: int | None
     kept = examples.setdefault(reason, [])
     kept.extend(urls[: max(0, EXAMPLES_PER_REASON - len(kept))])
     stats.set_value(EXAMPLES_STAT, examples)
+
+
+class FrontierDownloader(Downloader):
+    """Scrapy's downloader, taking a request from the scheduler only when it can be sent soon.
+
+    Scrapy's engine pulls requests as long as the downloader has room (``CONCURRENT_REQUESTS``);
+    under a download delay or ``Crawl-delay`` they then wait in their slot's queue, in an order
+    fixed before later discoveries (today's articles in a feed just parsed) were known. Here the
+    engine backs out while any slot already holds a request waiting for its turn, so the next
+    request is chosen by priority at most one turn ahead; downloads in flight (a slow page) do
+    not hold others up. Registered as ``DOWNLOADER`` in ``spiders/settings.py``.
+    """
+
+    def needs_backout(self) -> bool:
+        return super().needs_backout() or any(slot.queue for slot in self.slots.values())

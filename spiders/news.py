@@ -109,8 +109,8 @@ class NewsSpider(scrapy.Spider):
         # Settings are not frozen until the spider exists: apply the source's own at "spider"
         # priority, so -s on the command line still overrides them.
         settings.setdict(source_settings(spider.source, cap), priority="spider")
-        # One crawler per source: as many requests in the downloader as the source's hosts may take.
-        # More would be pulled from the scheduler ahead of their turn and wait in a slot, in an
+        # One crawler per source: no more requests in the downloader than the source's hosts take.
+        # More would leave the scheduler at once (while robots.txt is fetched, say) and go out in an
         # order fixed before the feed that lists today's articles was even parsed.
         domains = max(1, len(spider.source.domains()))
         settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") * domains, priority="spider")
@@ -200,17 +200,7 @@ class NewsSpider(scrapy.Spider):
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
-        """A source without configured sitemaps uses those its robots.txt names (in its domains).
-
-        A ``Crawl-delay`` on a one-host source sends one request at a time anyway: the downloader
-        then takes one request at a time from the scheduler, so the next request is chosen when it
-        can be sent, by the priorities of everything discovered until then."""
-        try:
-            delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))
-        except Exception:  # noqa: BLE001 - a parser without crawl_delay
-            delay = None
-        if delay and len(self.allowed_domains) <= 1 and self.crawler.engine is not None:
-            self.crawler.engine.downloader.total_concurrency = 1
+        """A source without configured sitemaps uses those its robots.txt names (in its domains)."""
         if not self.robots_sitemaps:
             return
         rp = getattr(robotparser, "rp", None)

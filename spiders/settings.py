@@ -57,6 +57,9 @@ REMOTE_CONTROL_ENABLED = False
 # The frontier (spiders/frontier.py) decides the order by priority; within one priority the order
 # it yields (best first) is kept: FIFO, not Scrapy's default LIFO.
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# ... and a request leaves the scheduler only when its download slot can take it (no queue of
+# requests chosen early in a slot): spiders.frontier.FrontierDownloader
+DOWNLOADER = "spiders.frontier.FrontierDownloader"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
