@@ -139,7 +139,7 @@ class BigArchive(Site):
     def _archive(self) -> Response:
         """60,000 date-archive URLs, newest day first, each with a lastmod ten years ahead."""
         if self._archive_sitemap is None:
-            first = date(2026, 11, 30)
+            first = (self.stories[0].published or datetime.now(UTC)).date()
             entries = []
             for back in range(ARCHIVE_SITEMAP_URLS):
                 day = first - timedelta(days=back)
@@ -204,5 +204,4 @@ class BigArchive(Site):
 
 def _future(stamp: datetime | None) -> datetime:
     """A lastmod years ahead of ``stamp``: what a misconfigured generator writes."""
-    base = stamp or datetime(2026, 11, 30, tzinfo=UTC)
-    return base + timedelta(days=3653)
+    return (stamp or datetime.now(UTC)) + timedelta(days=3653)
