@@ -34,7 +34,7 @@ RUN_IDS = ("20261130T010000Z-b16a01", "20261130T020000Z-b16a02")
 @pytest.fixture(scope="module")
 def site() -> Any:
     """Its own demo site: the second run publishes an article on it."""
-    with private_demo_site() as demo:
+    with private_demo_site(big_archive=True) as demo:
         yield demo
 
 

@@ -135,7 +135,7 @@ def sources_yaml(sites: dict[str, Site], traps_enabled: bool = False) -> str:
     data = {"sources": [_source(site, traps_enabled) for site in sites.values()]}
     header = (
         "# Demo sources served by infra.demo_site on 127.0.0.1 (ports filled in at start).\n"
-        "# The 'traps' and 'bigarchive' sources are disabled unless asked for (traps_enabled): they hold\n"
-        "# the crawler-hardening traps and a 60,000-URL archive sitemap.\n"
+        "# The 'traps' source (and 'bigarchive', when served) is disabled unless asked for (traps_enabled):\n"
+        "# they hold the crawler-hardening traps and a 60,000-URL archive sitemap.\n"
     )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
