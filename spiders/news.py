@@ -105,10 +105,10 @@ class NewsSpider(scrapy.Spider):
         spider.run_id = spider.run_id_arg or settings.get("NEWSARCHIVE_RUN_ID") or new_run_id()
         if not RUN_ID_RE.match(spider.run_id):
             raise ValueError(f"bad run id {spider.run_id!r}: expected YYYYMMDDTHHMMSSZ-<6 hex>")
-        cap = spider.max_pages or settings.getint("NEWSARCHIVE_MAX_PAGES") or None
         # Settings are not frozen until the spider exists: apply the source's own at "spider"
-        # priority, so -s on the command line still overrides them.
-        settings.setdict(source_settings(spider.source, cap), priority="spider")
+        # priority, so -s on the command line still overrides them. (-a max_pages becomes
+        # NEWSARCHIVE_MAX_PAGES; the budget itself is decided by spiders.limits.run_budget.)
+        settings.setdict(source_settings(spider.source, spider.max_pages), priority="spider")
         # One crawler per source: no more requests in the downloader than the source's hosts take.
         # More would leave the scheduler at once (while robots.txt is fetched, say) and go out in an
         # order fixed before the feed that lists today's articles was even parsed.
