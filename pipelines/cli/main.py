@@ -85,7 +85,8 @@ def _crawl(args: argparse.Namespace) -> dict[str, Any]:
     from pipelines.jobs.crawl import run_crawl
 
     summary = run_crawl(
-        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
+        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback,
+        verbose=args.verbose,
     )
     _print_crawl_summary(summary)
     return summary
