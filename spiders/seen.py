@@ -128,7 +128,7 @@ class SeenUrlsMiddleware:
         source_id = spider.source.id  # type: ignore[attr-defined]
         storage = get_storage(self.crawler)
         data = None
-        if storage is not None:
+        if storage is not None and not self.crawler.settings.getbool("NEWSARCHIVE_IGNORE_SEEN"):
             key = layout.seen_key(source_id)
             try:
                 data = storage.get_json(key)

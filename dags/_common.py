@@ -1,0 +1,71 @@
+"""What the three newsarchive DAGs share: the Airflow side of configuration and the staged-runs Asset.
+
+Airflow-specific wiring only (Connection, Variable, Asset); everything else is a library job. Imported
+as ``from _common import …``: Airflow puts the DAG folder (or the DAG bundle) on ``sys.path``.
+Nothing here touches the network at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, Connection, Variable
+from airflow.sdk.exceptions import AirflowNotFoundException
+
+from pipelines.config import SOURCES_ENV, Source, SourcesConfig, load_sources
+from pipelines.storage import S3Settings, Storage, is_loopback_url
+
+#: The Airflow connection with the bucket's endpoint and credentials (type ``aws``, ``endpoint_url``
+#: and ``bucket`` in extra); without it, the environment (``NEWSARCHIVE_S3_*``, ``AWS_*``) is used.
+S3_CONN_ID = os.environ.get("NEWSARCHIVE_S3_CONN_ID", "newsarchive_s3")
+#: The Airflow Variable holding the path of ``sources.yaml``; without it, ``$NEWSARCHIVE_SOURCES``.
+SOURCES_VARIABLE = "newsarchive_sources"
+#: Pools: concurrent crawls, and one writer of the shared dedup state at a time.
+CRAWL_POOL = "news_crawl"
+STATE_POOL = "newsarchive_state"
+
+#: A crawl run staged in the bucket; the event's extra names it: ``{"run_id": …, "sources": […]}``.
+STAGED_RUNS = Asset(name="newsarchive_staged_runs", uri="newsarchive://staging")
+
+START_DATE = datetime(2026, 1, 1)
+DEFAULT_ARGS = {
+    "owner": "newsarchive",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+def s3_settings() -> S3Settings:
+    """The bucket settings: the ``newsarchive_s3`` connection if it exists, else the environment."""
+    try:
+        conn = Connection.get(S3_CONN_ID)
+    except AirflowNotFoundException:
+        return S3Settings.from_env()
+    return S3Settings.from_connection_extras(conn.login, conn.password, conn.extra_dejson)
+
+
+def storage() -> Storage:
+    """The archive's storage, built from :func:`s3_settings`."""
+    return Storage(s3_settings())
+
+
+def sources_file() -> str:
+    """The path of ``sources.yaml``: the ``newsarchive_sources`` Variable, else ``$NEWSARCHIVE_SOURCES``."""
+    path = Variable.get(SOURCES_VARIABLE, default=None) or os.environ.get(SOURCES_ENV)
+    if not path:
+        raise ValueError(f"no sources file: set the Airflow Variable {SOURCES_VARIABLE!r} or ${SOURCES_ENV}")
+    return path
+
+
+def sources() -> SourcesConfig:
+    """The validated sources (one-line error naming the file, the source and the field)."""
+    return load_sources(sources_file())
+
+
+def on_loopback(source: Source) -> bool:
+    """Whether every entry URL of ``source`` is on this machine (the demo and test sites): only such a
+    source is crawled with ``--allow-loopback``; any other keeps the private-address guard."""
+    return all(is_loopback_url(url) for url in [*source.start_urls, *source.feeds, *source.sitemaps])

@@ -1,0 +1,81 @@
+"""news_process: clean -> dedup -> tag -> archive the staged crawl runs, then manifests and browse pages.
+
+Scheduled on the staged-runs Asset that ``news_crawl`` updates: it processes the runs named by the
+triggering events. A manual run processes the ``run_ids`` param, or else every complete staged run
+that has not been processed yet. One DAG run at a time, and the processing task holds the one slot
+of the ``newsarchive_state`` pool (shared with the dedup compaction of ``news_maintenance``), so the
+near-duplicate state has one writer. Idempotent: processing a run again changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Param, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from _common import DEFAULT_ARGS, STAGED_RUNS, START_DATE, STATE_POOL, storage
+
+PARAMS = {
+    "run_ids": Param(
+        [],
+        type="array",
+        items={"type": "string"},
+        title="Staged runs",
+        description="Run ids under staging/ to process. Empty: the runs of the triggering events, "
+        "or every staged run not processed yet.",
+    ),
+}
+
+
+@dag(
+    dag_id="news_process",
+    schedule=[STAGED_RUNS],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    params=PARAMS,
+    tags=["newsarchive"],
+    doc_md=__doc__,
+)
+def news_process() -> None:
+    @task(retries=0)
+    def runs_to_process(params: dict[str, Any], triggering_asset_events: Any = None) -> list[str]:
+        """The run ids of this DAG run: from the Asset events, the params, or every unprocessed run."""
+        from pipelines.jobs.maintenance import unprocessed_runs
+
+        events = triggering_asset_events[STAGED_RUNS] if triggering_asset_events else []
+        named = [event.extra["run_id"] for event in events if (event.extra or {}).get("run_id")]
+        run_ids = list(dict.fromkeys(named or params.get("run_ids") or unprocessed_runs(storage())))
+        if not run_ids:
+            raise AirflowSkipException("no staged run to process")
+        return run_ids
+
+    @task(pool=STATE_POOL)
+    def process(run_ids: list[str]) -> list[dict[str, Any]]:
+        """Process the runs one after another (each reads and updates the shared dedup state)."""
+        from _common import sources
+        from pipelines.jobs.process import process_run
+
+        bucket, config = storage(), sources()
+        reports = []
+        for run_id in run_ids:
+            report = process_run(bucket, run_id, config)
+            print(report)
+            reports.append({k: v for k, v in report.to_dict().items() if k != "failures"})
+        return reports
+
+    @task
+    def update_browse(reports: list[dict[str, Any]]) -> None:
+        """Rebuild the browse pages for what the runs archived."""
+        try:
+            from pipelines.archive.browse import rebuild_browse
+        except ImportError:
+            raise AirflowSkipException("browse pages are not built by this version of newsarchive") from None
+        rebuild_browse(storage(), touched=[r["run_id"] for r in reports])
+
+    update_browse(process(runs_to_process()))
+
+
+news_process()
