@@ -127,7 +127,7 @@ def news_crawl() -> None:
     @task(outlets=[STAGED_RUNS], retries=0, trigger_rule="all_done")
     def publish(crawled: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, Any]:
         """Emit the Asset event that schedules ``news_process`` for the sources that were staged
-        (none when nothing was due); a source whose crawl failed still fails this DAG run."""
+        (none when nothing was due); a source whose crawl failed still fails the DAG run (``report``)."""
         crawled = [c for c in (crawled or []) if c]
         if not crawled:
             raise AirflowSkipException("no source was due: nothing staged")
@@ -135,7 +135,16 @@ def news_crawl() -> None:
         outlet_events[STAGED_RUNS].extra = extra
         return extra
 
-    publish(crawl.expand(crawl=plan()))
+    @task(retries=0)
+    def report(crawled: list[dict[str, Any]]) -> None:
+        """One line per source; runs only when every crawl succeeded, so a failed one fails the DAG run
+        (``publish`` above runs in any case, for the sources that were staged)."""
+        for c in crawled:
+            print(f"{c['source']}: " + ", ".join(f"{k}={v}" for k, v in sorted(c["outcomes"].items())))
+
+    crawled = crawl.expand(crawl=plan())
+    publish(crawled)
+    report(crawled)
 
 
 news_crawl()

@@ -149,6 +149,11 @@ def inflated_size(data: bytes, limit: int) -> int:
     return size
 
 
+def _is_robots(request: Request) -> bool:
+    """Whether ``request`` is Scrapy's own robots.txt fetch (bookkeeping, not a page of the source)."""
+    return bool(request.meta.get("dont_obey_robotstxt")) and request.url.endswith("/robots.txt")
+
+
 class DeadlineMiddleware:
     """Per-request wall-clock deadline, bounded by the run deadline; counts timeouts and size aborts.
 
@@ -162,6 +167,10 @@ class DeadlineMiddleware:
         self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
         self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY", False)
         self.run_deadline: float | None = None  # monotonic; set by RunLimits
+        # max_pages as a budget of requests sent, set by RunLimits: the page count closes the spider
+        # only when responses arrive, so requests already in flight would otherwise exceed it
+        self.page_budget: int | None = None
+        self.pages_requested = 0
         self._headers_seen: set[int] = set()
         self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
         self.stopping = False
@@ -190,6 +199,11 @@ class DeadlineMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.stopping:
             raise IgnoreRequest(f"run stopping: not fetching {request.url}")
+        if self.page_budget is not None and not _is_robots(request):
+            if self.pages_requested >= self.page_budget:
+                self.stats.inc_value("newsarchive/stop/dropped_over_max_pages")
+                raise IgnoreRequest(f"max_pages={self.page_budget} requested already: not fetching {request.url}")
+            self.pages_requested += 1
         timeout = float(request.meta.get("download_timeout") or self.timeout)
         if self.run_deadline is not None:
             remaining = self.run_deadline - time.monotonic()
@@ -291,6 +305,9 @@ class RunLimits:
             settings.getint("CLOSESPIDER_PAGECOUNT", 0) or None,
         )
         self.max_pages = int(pages) if pages else None
+        deadline = getattr(self.crawler, "newsarchive_deadline", None)
+        if deadline is not None:
+            deadline.page_budget = self.max_pages
         self.max_run_seconds = self._smallest(
             getattr(limits, "max_run_seconds", None),
             settings.getfloat("NEWSARCHIVE_MAX_RUN_SECONDS", 0) or None,
@@ -299,7 +316,6 @@ class RunLimits:
         if self.max_run_seconds:
             from scrapy.utils.asyncio import call_later
 
-            deadline = getattr(self.crawler, "newsarchive_deadline", None)
             if deadline is not None:
                 deadline.run_deadline = self.clock() + self.max_run_seconds
             self._timer = call_later(self.max_run_seconds, self.stop, "max_run_seconds")
@@ -336,7 +352,7 @@ class RunLimits:
 
     def response_received(self, response: Response, request: Request, spider: Any = None) -> None:
         # Every response counts (like CLOSESPIDER_PAGECOUNT), also those dropped later as junk.
-        if request.meta.get("dont_obey_robotstxt") and response.url.endswith("/robots.txt"):
+        if _is_robots(request):
             return  # robots.txt is bookkeeping, not a page of the source
         self.pages += 1
         if self.max_pages and self.pages >= self.max_pages:
