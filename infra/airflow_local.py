@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,140 @@ if __name__ == "__main__":
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+# --------------------------------------------------------------------------- local Airflow of `stack up`
+
+AIRFLOW_PORT_ENV = "NEWSARCHIVE_AIRFLOW_PORT"
+DEFAULT_AIRFLOW_PORT = 18090
+AIRFLOW_STATE_FILE = "airflow.json"
+#: What ``airflow standalone`` runs, with the log servers off: ``airflow standalone`` cannot bind them
+#: to loopback (they listen on every interface), and on one machine the api-server reads task logs
+#: from the shared log folder anyway.
+COMPONENTS = {
+    "api-server": ["api-server", "--host", HOST, "--port", "{port}"],
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+}
+ADMIN_USER = "admin"
+
+
+def local_sources_file(home: Path) -> Path:
+    """The sources file the local Airflow's DAGs read: ``$NEWSARCHIVE_SOURCES``, else ``<home>/sources.yaml``."""
+    return Path(os.environ.get("NEWSARCHIVE_SOURCES") or home / "sources.yaml").resolve()
+
+
+def airflow_up(home: Path, settings: S3Settings, *, port: int | None = None, timeout: float = 180) -> dict[str, Any]:
+    """Start the local Airflow (SQLite in ``<home>/airflow``, api-server on 127.0.0.1) unless it runs.
+
+    Returns its state: ``url``, ``pids``, ``home``, ``sources``. The ``newsarchive_s3`` connection
+    points at ``settings`` (the local SeaweedFS). Raises :class:`AirflowLocalError` when the
+    api-server does not answer within ``timeout`` seconds (the message names the log)."""
+    state = airflow_state(home)
+    if state and state["running"]:
+        return state
+    port = port or int(os.environ.get(AIRFLOW_PORT_ENV) or DEFAULT_AIRFLOW_PORT)
+    sources = local_sources_file(home)
+    env = airflow_env(home / "airflow", settings, sources, extra={"AIRFLOW__API__PORT": str(port)})
+    migrate(env)
+    logs = Path(env["AIRFLOW_HOME"]) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    exe = str(Path(sys.executable).parent / "airflow")
+    pids = {}
+    for name, args in COMPONENTS.items():
+        with open(logs / f"{name}.log", "ab") as out:
+            proc = subprocess.Popen(
+                [exe, *(a.format(port=port) for a in args)], stdout=out, stderr=subprocess.STDOUT, env=env,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        pids[name] = proc.pid
+    state = {"url": f"http://{HOST}:{port}", "pids": pids, "home": env["AIRFLOW_HOME"], "sources": str(sources), "logs": str(logs)}
+    (home / AIRFLOW_STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
+    if not _wait_http(f"{state['url']}/api/v2/version", timeout):
+        raise AirflowLocalError(f"the Airflow api-server did not answer on {state['url']} within {timeout:.0f}s; see {logs}/api-server.log")
+    return airflow_state(home) or state
+
+
+def airflow_down(home: Path, timeout: float = 30) -> list[str]:
+    """Stop the components recorded in ``<home>/airflow.json`` that are still our ``airflow`` processes;
+    returns their names."""
+    import signal
+
+    state_file = home / AIRFLOW_STATE_FILE
+    state = _read_json(state_file)
+    if state is None:
+        return []
+    stopped = []
+    for name, pid in state.get("pids", {}).items():
+        if _is_our_airflow(pid, name):
+            os.killpg(pid, signal.SIGTERM)  # its own session: the component and its children
+            stopped.append(name)
+    end = time.monotonic() + timeout
+    for name, pid in state.get("pids", {}).items():
+        while _is_our_airflow(pid, name) and time.monotonic() < end:
+            time.sleep(0.3)
+        if _is_our_airflow(pid, name):
+            os.killpg(pid, signal.SIGKILL)
+    state_file.unlink(missing_ok=True)
+    return stopped
+
+
+def airflow_state(home: Path) -> dict[str, Any] | None:
+    """The local Airflow's state with ``running`` (every component alive), ``components`` and ``login``;
+    None when it was never started here."""
+    state = _read_json(home / AIRFLOW_STATE_FILE)
+    if state is None:
+        return None
+    alive = {name: _is_our_airflow(pid, name) for name, pid in state.get("pids", {}).items()}
+    state["components"] = alive
+    state["running"] = bool(alive) and all(alive.values())
+    passwords = _read_json(Path(state["home"]) / "simple_auth_manager_passwords.json.generated") or {}
+    state["login"] = f"{ADMIN_USER} / {passwords[ADMIN_USER]}" if ADMIN_USER in passwords else None
+    return state
+
+
+def describe_airflow(state: dict[str, Any] | None) -> str:
+    """Lines for ``stack up``/``stack status``: the UI URL and login, or why it is not running."""
+    if state is None:
+        return "Airflow: not started (`newsarchive stack up` starts it when the airflow extra is installed)"
+    down = [name for name, ok in state["components"].items() if not ok]
+    if down:
+        return f"Airflow: {', '.join(down)} not running; logs in {state['logs']} (restart: newsarchive stack down && newsarchive stack up)"
+    return (
+        f"Airflow UI: {state['url']}  login: {state['login'] or 'admin / (password being generated, see stack status)'}\n"
+        f"  DAGs from {DAGS_FOLDER}; sources from {state['sources']} (Variable newsarchive_sources); logs in {state['logs']}"
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _is_our_airflow(pid: int, component: str) -> bool:
+    """Whether ``pid`` still is an ``airflow <component>`` process (a reused pid is left alone)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    # Airflow retitles some processes ("airflow api_server -- host:…", one string): match words
+    words = " ".join(w.decode(errors="replace") for w in cmdline).split()
+    return any(w.endswith("airflow") for w in words) and bool({component, component.replace("-", "_")} & set(words))
+
+
+def _wait_http(url: str, timeout: float) -> bool:
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never via a proxy
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with opener.open(url, timeout=3):
+                return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    return False
