@@ -29,10 +29,12 @@ STATE_POOL = "newsarchive_state"
 STAGED_RUNS = Asset(name="newsarchive_staged_runs", uri="newsarchive://staging")
 
 START_DATE = datetime(2026, 1, 1)
+#: First retry after this many seconds, then doubling (x2) up to 10 minutes.
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSARCHIVE_RETRY_DELAY_SECONDS") or 30))
 DEFAULT_ARGS = {
     "owner": "newsarchive",
     "retries": 2,
-    "retry_delay": timedelta(seconds=30),
+    "retry_delay": RETRY_DELAY,
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
 }

@@ -170,11 +170,12 @@ def _run_test(dag_id: str, conf: dict[str, Any], result_file: Path) -> int:
         run = dag.test(run_conf=conf)
     except Exception as exc:  # noqa: BLE001 - e.g. params rejected before the run starts
         return done({"state": "rejected", "error": f"{type(exc).__name__}: {exc}"})
-    tasks = {}
+    tasks, tries = {}, {}
     for ti in run.get_task_instances():
         name = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
         tasks[name] = str(ti.state)
-    return done({"run_id": run.run_id, "state": str(run.state), "tasks": tasks})
+        tries[name] = ti.try_number
+    return done({"run_id": run.run_id, "state": str(run.state), "tasks": tasks, "tries": tries})
 
 
 def main(argv: list[str] | None = None) -> int:
