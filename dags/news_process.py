@@ -68,12 +68,12 @@ def news_process() -> None:
 
     @task
     def update_browse(reports: list[dict[str, Any]]) -> None:
-        """Rebuild the browse pages for what the runs archived."""
+        """Rebuild the browse pages after the runs archived (the whole set: small static pages)."""
         try:
             from pipelines.archive.browse import rebuild_browse
         except ImportError:
             raise AirflowSkipException("browse pages are not built by this version of newsarchive") from None
-        rebuild_browse(storage(), touched=[r["run_id"] for r in reports])
+        rebuild_browse(storage())
 
     update_browse(process(runs_to_process()))
 
