@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from airflow.sdk import Asset, Connection, Variable
-from airflow.sdk.exceptions import AirflowNotFoundException
+from airflow.sdk import Asset
 
-from pipelines.config import SOURCES_ENV, Source, SourcesConfig, load_sources
-from pipelines.storage import S3Settings, Storage, is_loopback_url
+if TYPE_CHECKING:
+    from pipelines.config import Source, SourcesConfig
+    from pipelines.storage import S3Settings, Storage
+
+# The library (pydantic, boto3, …) is imported inside the functions, when a task runs: parsing the
+# DAG folder stays fast and needs nothing but Airflow.
 
 #: The Airflow connection with the bucket's endpoint and credentials (type ``aws``, ``endpoint_url``
 #: and ``bucket`` in extra); without it, the environment (``NEWSARCHIVE_S3_*``, ``AWS_*``) is used.
@@ -38,10 +42,23 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
 }
+#: What every newsarchive DAG shares: no catchup (a crawl sees the web as it is now), one run at a time.
+DAG_DEFAULTS = {
+    "start_date": START_DATE,
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+    "tags": ["newsarchive"],
+}
 
 
 def s3_settings() -> S3Settings:
     """The bucket settings: the ``newsarchive_s3`` connection if it exists, else the environment."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from pipelines.storage import S3Settings
+
     try:
         conn = Connection.get(S3_CONN_ID)
     except AirflowNotFoundException:
@@ -51,11 +68,17 @@ def s3_settings() -> S3Settings:
 
 def storage() -> Storage:
     """The archive's storage, built from :func:`s3_settings`."""
+    from pipelines.storage import Storage
+
     return Storage(s3_settings())
 
 
 def sources_file() -> str:
     """The path of ``sources.yaml``: the ``newsarchive_sources`` Variable, else ``$NEWSARCHIVE_SOURCES``."""
+    from airflow.sdk import Variable
+
+    from pipelines.config import SOURCES_ENV
+
     path = Variable.get(SOURCES_VARIABLE, default=None) or os.environ.get(SOURCES_ENV)
     if not path:
         raise ValueError(f"no sources file: set the Airflow Variable {SOURCES_VARIABLE!r} or ${SOURCES_ENV}")
@@ -64,10 +87,14 @@ def sources_file() -> str:
 
 def sources() -> SourcesConfig:
     """The validated sources (one-line error naming the file, the source and the field)."""
+    from pipelines.config import load_sources
+
     return load_sources(sources_file())
 
 
 def on_loopback(source: Source) -> bool:
     """Whether every entry URL of ``source`` is on this machine (the demo and test sites): only such a
     source is crawled with ``--allow-loopback``; any other keeps the private-address guard."""
+    from pipelines.storage import is_loopback_url
+
     return all(is_loopback_url(url) for url in [*source.start_urls, *source.feeds, *source.sitemaps])

@@ -20,7 +20,7 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from _common import CRAWL_POOL, DEFAULT_ARGS, START_DATE, STAGED_RUNS, on_loopback, sources, sources_file
+from _common import CRAWL_POOL, DAG_DEFAULTS, STAGED_RUNS, on_loopback, sources, sources_file
 
 PARAMS = {
     "sources": Param(
@@ -56,13 +56,9 @@ def run_id_for(dag_run_id: str, run_after: datetime) -> str:
 @dag(
     dag_id="news_crawl",
     schedule="@hourly",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     params=PARAMS,
-    tags=["newsarchive"],
     doc_md=__doc__,
+    **DAG_DEFAULTS,
 )
 def news_crawl() -> None:
     @task(retries=0)

@@ -13,18 +13,14 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from _common import DEFAULT_ARGS, START_DATE, STATE_POOL, storage
+from _common import DAG_DEFAULTS, STATE_POOL, storage
 
 
 @dag(
     dag_id="news_maintenance",
     schedule="@daily",
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["newsarchive"],
     doc_md=__doc__,
+    **DAG_DEFAULTS,
 )
 def news_maintenance() -> None:
     @task(pool=STATE_POOL)

@@ -14,7 +14,7 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from _common import DEFAULT_ARGS, STAGED_RUNS, START_DATE, STATE_POOL, storage
+from _common import DAG_DEFAULTS, STAGED_RUNS, STATE_POOL, storage
 
 PARAMS = {
     "run_ids": Param(
@@ -31,13 +31,9 @@ PARAMS = {
 @dag(
     dag_id="news_process",
     schedule=[STAGED_RUNS],
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     params=PARAMS,
-    tags=["newsarchive"],
     doc_md=__doc__,
+    **DAG_DEFAULTS,
 )
 def news_process() -> None:
     @task(retries=0)
