@@ -32,6 +32,12 @@ STATE_POOL = "newsarchive_state"
 #: A crawl run staged in the bucket; the event's extra names it: ``{"run_id": …, "sources": […]}``.
 STAGED_RUNS = Asset(name="newsarchive_staged_runs", uri="newsarchive://staging")
 
+#: news_crawl's schedule (cron or preset; "none": manual runs only); sources with a ``schedule`` of
+#: their own are crawled in the runs where it ticked.
+CRAWL_SCHEDULE = os.environ.get("NEWSARCHIVE_CRAWL_SCHEDULE", "@hourly")
+if CRAWL_SCHEDULE.strip().lower() in ("", "none"):
+    CRAWL_SCHEDULE = None
+
 START_DATE = datetime(2026, 1, 1)
 #: First retry after this many seconds, then doubling (x2) up to 10 minutes.
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("NEWSARCHIVE_RETRY_DELAY_SECONDS") or 30))

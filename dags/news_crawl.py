@@ -20,7 +20,7 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from _common import CRAWL_POOL, DAG_DEFAULTS, STAGED_RUNS, on_loopback, sources, sources_file
+from _common import CRAWL_POOL, CRAWL_SCHEDULE, DAG_DEFAULTS, STAGED_RUNS, on_loopback, sources, sources_file
 
 PARAMS = {
     "sources": Param(
@@ -53,16 +53,23 @@ def run_id_for(dag_run_id: str, run_after: datetime) -> str:
     return f"{run_after:%Y%m%dT%H%M%SZ}-{digest}"
 
 
+def previous_tick(schedule: str, run_after: datetime) -> datetime:
+    """The tick of ``schedule`` before ``run_after``: a scheduled run covers ``(previous tick, run_after]``."""
+    from croniter import croniter
+
+    return croniter(schedule, run_after).get_prev(datetime)
+
+
 @dag(
     dag_id="news_crawl",
-    schedule="@hourly",
+    schedule=CRAWL_SCHEDULE,
     params=PARAMS,
     doc_md=__doc__,
     **DAG_DEFAULTS,
 )
 def news_crawl() -> None:
     @task(retries=0)
-    def plan(params: dict[str, Any], dag_run: Any = None, prev_data_interval_end_success: Any = None) -> list[dict[str, Any]]:
+    def plan(params: dict[str, Any], dag_run: Any = None) -> list[dict[str, Any]]:
         """Validate the params and list the crawls of this run (one per due source)."""
         errors = []
         wanted = params.get("sources") or []
@@ -78,9 +85,9 @@ def news_crawl() -> None:
             selected = config.select(list(wanted))
         except ValueError as exc:  # SourcesError: one line naming the file, the source and the field
             raise AirflowFailException(f"news_crawl params: {exc}") from None
-        manual = dag_run.run_type != "scheduled"
-        if not wanted and not manual:
-            selected = [s for s in selected if s.is_due(prev_data_interval_end_success, dag_run.run_after)]
+        if not wanted and dag_run.run_type == "scheduled" and CRAWL_SCHEDULE:
+            since = previous_tick(CRAWL_SCHEDULE, dag_run.run_after)
+            selected = [s for s in selected if s.is_due(since, dag_run.run_after)]
         run_id = run_id_for(dag_run.run_id, dag_run.run_after)
         path = sources_file()
         return [

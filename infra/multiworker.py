@@ -222,6 +222,8 @@ def cluster_env(home: Path, settings: S3Settings, sources: Path, db_url: str, br
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "infra.airflow_local.worker_hostname",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            # one crawl run, the one we trigger (unpausing an hourly DAG would also start the last hour's)
+            "NEWSARCHIVE_CRAWL_SCHEDULE": "none",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "NEWSARCHIVE_WORKER_LOG_PORTS": ",".join(map(str, log_ports)),
