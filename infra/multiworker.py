@@ -34,6 +34,7 @@ from typing import Any
 
 from infra.airflow_local import POOLS, AirflowLocalError, airflow_cli, airflow_env, create_pools
 from infra.stack import HOST, SeaweedServer, StackPorts, free_ports
+from pipelines import layout
 from pipelines.children import die_with_parent
 from pipelines.storage import S3Settings, Storage
 
@@ -42,6 +43,8 @@ WORKERS = ("worker1", "worker2")
 DAG_IDS = ("news_crawl", "news_process", "news_maintenance")
 _RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 _DAY = re.compile(r"(date=|/)\d{4}(-|/)\d{2}(-|/)\d{2}")
+# near-duplicate index segments are named by flush time and content digest: internal, compared by count
+_DEDUP_SEGMENT = re.compile(re.escape(layout.DEDUP_STATE) + r"segments/[^/]+$")
 
 
 class MultiWorkerError(RuntimeError):
@@ -337,8 +340,15 @@ def single_process_run(settings: S3Settings, sources: Path) -> set[str]:
 
 
 def normalised_keys(storage: Storage) -> set[str]:
-    """Object keys with run ids and days replaced, so two runs of the same crawl compare equal."""
-    return {_DAY.sub(r"\1<day>", _RUN_ID.sub("<run>", key)) for key in storage.list_keys()}
+    """Object keys with what names a run replaced (run ids; the run's day under raw/ and manifests/;
+    dedup segment names), so two runs of the same crawl compare equal. Article keys stay exact."""
+    keys = set()
+    for key in storage.list_keys():
+        key = _RUN_ID.sub("<run>", _DEDUP_SEGMENT.sub(layout.DEDUP_STATE + "segments/<segment>", key))
+        if key.startswith((layout.RAW, layout.MANIFESTS)):
+            key = _DAY.sub(r"\1<day>", key)
+        keys.add(key)
+    return keys
 
 
 def main(argv: list[str] | None = None) -> int:
