@@ -1,4 +1,5 @@
-"""news_process: clean -> dedup -> tag -> archive the staged crawl runs, then manifests and browse pages.
+"""news_process: clean -> dedup -> tag -> archive the staged crawl runs (with their raw WARC, manifest and
+browse pages: ``pipelines.jobs.process.process_run`` does all of it).
 
 Scheduled on the staged-runs Asset that ``news_crawl`` updates: it processes the runs named by the
 triggering events. A manual run processes the ``run_ids`` param, or else every complete staged run
@@ -39,7 +40,7 @@ def news_process() -> None:
     @task(retries=0)
     def runs_to_process(params: dict[str, Any], triggering_asset_events: Any = None) -> list[str]:
         """The run ids of this DAG run: from the Asset events, the params, or every unprocessed run."""
-        from pipelines.jobs.maintenance import unprocessed_runs
+        from pipelines.jobs.process import unprocessed_runs
 
         events = triggering_asset_events[STAGED_RUNS] if triggering_asset_events else []
         named = [event.extra["run_id"] for event in events if (event.extra or {}).get("run_id")]
@@ -50,7 +51,8 @@ def news_process() -> None:
 
     @task(pool=STATE_POOL)
     def process(run_ids: list[str]) -> list[dict[str, Any]]:
-        """Process the runs one after another (each reads and updates the shared dedup state)."""
+        """Process the runs one after another (each reads and updates the shared dedup state, moves the
+        run's WARC under raw/, writes its manifest and rebuilds the browse pages it touched)."""
         from _common import sources
         from pipelines.jobs.process import process_run
 
@@ -62,16 +64,7 @@ def news_process() -> None:
             reports.append({k: v for k, v in report.to_dict().items() if k != "failures"})
         return reports
 
-    @task
-    def update_browse(reports: list[dict[str, Any]]) -> None:
-        """Rebuild the browse pages after the runs archived (the whole set: small static pages)."""
-        try:
-            from pipelines.archive.browse import rebuild_browse
-        except ImportError:
-            raise AirflowSkipException("browse pages are not built by this version of newsarchive") from None
-        rebuild_browse(storage())
-
-    update_browse(process(runs_to_process()))
+    process(runs_to_process())
 
 
 news_process()

@@ -15,15 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from pipelines import layout
 from spiders.outcomes import PAGES_STAT, collect
-from spiders.staging import (
-    RECORDS_NAME,
-    STORAGE_ERRORS_STAT,
-    SUMMARY_NAME,
-    WARC_NAME,
-    cleanup,
-    run_context,
-)
+from spiders.staging import STORAGE_ERRORS_STAT, SUMMARY_NAME, cleanup, run_context
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -40,7 +34,7 @@ LIMIT_REASONS = {
 }
 
 
-def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason: str, prefix: str) -> dict[str, Any]:
+def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason: str) -> dict[str, Any]:
     """The summary document from a crawler's stats (pure; used by :class:`RunSummary`)."""
     outcomes = collect(stats)
     limits = []
@@ -72,9 +66,9 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         "storage_errors": storage_errors,
         "ok": not stats.get(STORAGE_ERRORS_STAT),
         "files": {
-            "records": f"{prefix}{RECORDS_NAME}",
-            "warc": f"{prefix}{WARC_NAME}",
-            "summary": f"{prefix}{SUMMARY_NAME}",
+            "records": layout.staged_key(run_id, source_id, layout.RECORDS_FILE),
+            "warc": layout.staged_key(run_id, source_id, layout.WARC_FILE),
+            "summary": layout.staged_key(run_id, source_id, layout.SUMMARY_FILE),
         },
     }
 
@@ -102,7 +96,7 @@ class RunSummary:
         stats = self.crawler.stats
         stats.set_value("finish_time", datetime.now(timezone.utc))
         summary = build_summary(
-            stats.get_stats(), source_id=ctx.source_id, run_id=ctx.run_id, reason=reason, prefix=ctx.prefix
+            stats.get_stats(), source_id=ctx.source_id, run_id=ctx.run_id, reason=reason
         )
         if ctx.storage is not None:
             try:

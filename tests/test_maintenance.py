@@ -1,5 +1,5 @@
-"""The maintenance jobs against a real SeaweedFS: which staged runs are unprocessed, which can be
-deleted (only processed ones whose WARC is archived), and an integrity check that names what is missing."""
+"""The maintenance jobs against a real SeaweedFS: which staged runs can be deleted (only processed ones
+whose WARC is archived), and an integrity check that names what is missing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipelines import layout
-from pipelines.jobs.maintenance import IntegrityError, check_integrity, cleanup_staging, unprocessed_runs
+from pipelines.jobs.maintenance import IntegrityError, check_integrity, cleanup_staging
 
 pytestmark = pytest.mark.integration
 
@@ -23,20 +23,14 @@ def stage(storage: Any, run_id: str, source: str = "src", *, complete: bool = Tr
         storage.put_json(layout.run_summary_key(run_id), {"run_id": run_id})
 
 
-def test_unprocessed_runs_are_complete_runs_without_a_report(storage: Any) -> None:
-    stage(storage, OLD)
-    stage(storage, NEW)
-    stage(storage, HALF, complete=False)  # still crawling: run.json comes last
-    storage.put_json(layout.process_report_key(OLD), {})
-    assert unprocessed_runs(storage) == [NEW]
-
-
 def test_cleanup_deletes_only_processed_runs_whose_warc_is_archived(storage: Any) -> None:
     for run in (OLD, NEW, HALF):
         stage(storage, run)
     storage.put_json(layout.process_report_key(OLD), {})
     storage.put_json(layout.process_report_key(HALF), {})
+    # processing moved OLD's WARC under raw/; HALF's is still in staging
     storage.put_bytes(layout.raw_warc_key("src", datetime(2026, 11, 1, tzinfo=UTC), OLD), b"warc")
+    storage.delete(layout.staged_key(OLD, "src", layout.WARC_FILE))
     report = cleanup_staging(storage, older_than=timedelta(days=1), now=datetime(2026, 12, 1, tzinfo=UTC))
     assert report.deleted_runs == [OLD]
     assert report.kept == {NEW: "not processed", HALF: "raw WARC not archived yet"}

@@ -96,7 +96,7 @@ def test_summary_collects_every_outcome_and_names_limits() -> None:
         "start_time": datetime(2024, 5, 1, tzinfo=timezone.utc),
         "other/stat": 9,
     }
-    summary = build_summary(stats, source_id="s", run_id="r", reason="closespider_pagecount", prefix="staging/r/s")
+    summary = build_summary(stats, source_id="s", run_id="r", reason="closespider_pagecount")
     assert summary["outcomes"] == {
         "fetched": 3, "fetched/html": 3, "limit-hit/max_depth": 2, "trap": 1, "trap/calendar": 1,
     }

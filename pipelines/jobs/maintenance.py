@@ -1,6 +1,5 @@
 """The maintenance jobs (the daily ``news_maintenance`` DAG calls them; each also runs alone).
 
-- :func:`unprocessed_runs`: complete staged runs that have no processing report yet;
 - :func:`cleanup_staging`: delete ``staging/<run_id>/`` of runs that are processed and whose raw WARC
   is kept under ``raw/``;
 - :func:`compact_dedup`: rewrite the stored near-duplicate state as one segment;
@@ -8,7 +7,8 @@
   :class:`IntegrityError` names what is missing.
 
 Nothing here deletes what is not safe to delete: a staged run is only removed once its articles are
-archived (a processing report exists) and its WARC lives under ``raw/``.
+archived (a processing report exists) and its WARC was moved under ``raw/``. Which runs are staged or
+processed is :mod:`pipelines.jobs.process`'s to say (``staged_runs``, ``unprocessed_runs``).
 """
 
 from __future__ import annotations
@@ -33,58 +33,6 @@ class IntegrityError(RuntimeError):
     """The archive is inconsistent; the message names the first missing objects and counts them all."""
 
 
-@dataclass(frozen=True)
-class StagedRun:
-    """One run under ``staging/``: its sources and whether its ``run.json`` (written last) exists."""
-
-    run_id: str
-    sources: frozenset[str]
-    warc_sources: frozenset[str]
-    complete: bool
-
-    def started(self) -> datetime | None:
-        """When the run started, read from its id (``YYYYMMDDTHHMMSSZ-…``), or None for another shape."""
-        try:
-            return datetime.strptime(self.run_id[:16], _RUN_TIME_FORMAT).replace(tzinfo=UTC)
-        except ValueError:
-            return None
-
-
-def staged_runs(storage: Storage) -> dict[str, StagedRun]:
-    """Every run under ``staging/`` (one listing), by run id."""
-    files: dict[str, dict[str, set[str]]] = {}
-    complete: set[str] = set()
-    for key in storage.list_keys(layout.STAGING):
-        parts = key[len(layout.STAGING):].split("/")
-        if len(parts) == 2 and parts[1] == layout.RUN_FILE:
-            complete.add(parts[0])
-            files.setdefault(parts[0], {})
-        parsed = layout.parse_staged_key(key)
-        if parsed:
-            run_id, source, name = parsed
-            files.setdefault(run_id, {}).setdefault(source, set()).add(name)
-    return {
-        run_id: StagedRun(
-            run_id=run_id,
-            sources=frozenset(by_source),
-            warc_sources=frozenset(s for s, names in by_source.items() if layout.WARC_FILE in names),
-            complete=run_id in complete,
-        )
-        for run_id, by_source in sorted(files.items())
-    }
-
-
-def processed_run_ids(storage: Storage) -> set[str]:
-    """Run ids that have a processing report (``_state/runs/<run_id>/process.json``)."""
-    return {key[len(layout.RUNS):].split("/", 1)[0] for key in storage.list_keys(layout.RUNS) if key.endswith("/process.json")}
-
-
-def unprocessed_runs(storage: Storage) -> list[str]:
-    """Complete staged runs without a processing report, oldest first (run ids sort by time)."""
-    done = processed_run_ids(storage)
-    return [run.run_id for run in staged_runs(storage).values() if run.complete and run.run_id not in done]
-
-
 @dataclass
 class CleanupReport:
     """What :func:`cleanup_staging` deleted and what it kept, with the reason."""
@@ -101,44 +49,44 @@ class CleanupReport:
         return f"staging cleanup: deleted {len(self.deleted_runs)} run(s) ({self.deleted_objects} objects); kept: {kept}"
 
 
-def _raw_warc_runs(storage: Storage) -> set[tuple[str, str]]:
-    """``(source, run_id)`` of every raw WARC under ``raw/<source>/…/<run_id>.warc.gz``."""
-    found = set()
-    for key in storage.list_keys(layout.RAW):
-        source, _, rest = key[len(layout.RAW):].partition("/")
-        name = rest.rsplit("/", 1)[-1]
-        if name.endswith(".warc.gz"):
-            found.add((source, name[: -len(".warc.gz")]))
-    return found
-
-
 def cleanup_staging(
     storage: Storage, *, older_than: timedelta = DEFAULT_STAGING_RETENTION, now: datetime | None = None, dry_run: bool = False
 ) -> CleanupReport:
-    """Delete ``staging/<run_id>/`` of every run that is processed, whose WARCs are all kept under
-    ``raw/`` and that started more than ``older_than`` ago. Everything else is kept, with the reason."""
+    """Delete ``staging/<run_id>/`` of every run that is processed, whose WARCs were all moved under
+    ``raw/`` (none is left in staging) and that started more than ``older_than`` ago. Everything else
+    is kept, with the reason."""
+    from pipelines.jobs.process import processed_runs, staged_runs
+
     now = now or datetime.now(UTC)
-    processed = processed_run_ids(storage)
-    raw = _raw_warc_runs(storage)
+    processed = processed_runs(storage)
     report = CleanupReport()
-    for run in staged_runs(storage).values():
-        started = run.started()
-        if run.run_id not in processed:
-            report.kept[run.run_id] = "not processed"
-        elif any((layout.segment(source), run.run_id) not in raw for source in run.warc_sources):
-            report.kept[run.run_id] = "raw WARC not archived yet"
+    for run_id in sorted(staged_runs(storage)):
+        started = run_started(run_id)
+        if run_id not in processed:
+            report.kept[run_id] = "not processed"
+            continue
+        keys = list(storage.list_keys(layout.staging_run_prefix(run_id)))
+        if any(key.endswith("/" + layout.WARC_FILE) for key in keys):
+            report.kept[run_id] = "raw WARC not archived yet"
         elif started is not None and now - started < older_than:
-            report.kept[run.run_id] = "recent"
+            report.kept[run_id] = "recent"
         else:
-            keys = list(storage.list_keys(layout.staging_run_prefix(run.run_id)))
             if not dry_run:
                 # run.json last: a half-deleted run stays "complete" only while its records still exist
                 for key in sorted(keys, key=lambda k: k.endswith("/" + layout.RUN_FILE)):
                     storage.delete(key)
-            report.deleted_runs.append(run.run_id)
+            report.deleted_runs.append(run_id)
             report.deleted_objects += len(keys)
     log.info("%s", report)
     return report
+
+
+def run_started(run_id: str) -> datetime | None:
+    """When a run started, read from its id (``YYYYMMDDTHHMMSSZ-…``), or None for another shape."""
+    try:
+        return datetime.strptime(run_id[:16], _RUN_TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def compact_dedup(storage: Storage, config: Any = None) -> str | None:
@@ -180,13 +128,13 @@ class IntegrityReport:
 def check_integrity(storage: Storage, rows: Iterable[Mapping[str, Any]] | None = None) -> IntegrityReport:
     """Check that every manifest row's object exists and every latest article JSON is in a manifest.
 
-    ``rows`` defaults to every manifest row in the bucket (``pipelines.archive.manifests``). Raises
+    ``rows`` defaults to the latest manifest row of every article in the bucket (``pipelines.archive.manifests``). Raises
     :class:`IntegrityError` naming what is missing; returns the report when all is well.
     """
     if rows is None:
         from pipelines.archive.manifests import read_manifest_rows
 
-        rows = read_manifest_rows(storage)
+        rows = read_manifest_rows(storage, latest=True)
     row_keys = {str(row["key"]) for row in rows if row.get("key")}
     prefixes = sorted({key.split("/", 1)[0] + "/" for key in row_keys} | {layout.ARTICLES})
     existing = {key for prefix in prefixes for key in storage.list_keys(prefix)}
