@@ -11,7 +11,7 @@ import os
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, Param
 
 if TYPE_CHECKING:
     from pipelines.config import Source, SourcesConfig
@@ -56,6 +56,11 @@ DAG_DEFAULTS = {
     "default_args": DEFAULT_ARGS,
     "tags": ["newsarchive"],
 }
+
+
+def id_list_param(title: str, description: str) -> Param:
+    """A manual-run param that is a list of ids (a list field in the trigger form; empty by default)."""
+    return Param([], type="array", items={"type": "string"}, title=title, description=description)
 
 
 def s3_settings() -> S3Settings:

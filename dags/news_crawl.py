@@ -20,16 +20,15 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from _common import CRAWL_POOL, CRAWL_SCHEDULE, DAG_DEFAULTS, STAGED_RUNS, on_loopback, sources, sources_file
+from _common import (
+    CRAWL_POOL, CRAWL_SCHEDULE, DAG_DEFAULTS, STAGED_RUNS, id_list_param, on_loopback, sources, sources_file,
+)
 
 PARAMS = {
-    "sources": Param(
-        [],
-        type="array",
-        items={"type": "string"},
-        title="Sources",
-        description="Source ids from sources.yaml. Empty: every enabled source that is due "
-        "(a manual run crawls every enabled source).",
+    "sources": id_list_param(
+        "Sources",
+        "Source ids from sources.yaml. Empty: every enabled source that is due (a manual run crawls every "
+        "enabled source).",
     ),
     "max_pages": Param(
         None,

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from _common import DAG_DEFAULTS, STAGED_RUNS, STATE_POOL, storage
+from _common import DAG_DEFAULTS, STAGED_RUNS, STATE_POOL, id_list_param, storage
 
 PARAMS = {
-    "run_ids": Param(
-        [],
-        type="array",
-        items={"type": "string"},
-        title="Staged runs",
-        description="Run ids under staging/ to process. Empty: the runs of the triggering events, "
-        "or every staged run not processed yet.",
+    "run_ids": id_list_param(
+        "Staged runs",
+        "Run ids under staging/ to process. Empty: the runs of the triggering events, or every staged run "
+        "not processed yet.",
     ),
 }
 

@@ -4,7 +4,6 @@ and bad ones fail the run with one clear message."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -55,10 +54,14 @@ def test_news_crawl_then_news_process_archive_the_demo_site(dag_env: dict[str, s
     assert len(articles) == distinct - 1, sorted(articles)
     assert report["archive"].get("duplicate") == 1, report["archive"]
     assert len([k for k in keys if k.startswith(layout.DUPLICATES)]) == 1
-    if importlib.util.find_spec("pipelines.archive.manifests"):
-        assert any(k.startswith(layout.MANIFESTS) for k in keys), "no manifest written"
-    if importlib.util.find_spec("pipelines.archive.browse"):
-        assert f"{layout.BROWSE}index.html" in keys, "no browse index"
+    assert [k for k in keys if k.startswith(layout.MANIFESTS)] == [report["manifest"]], "one manifest for the run"
+    assert layout.browse_index_key() in keys, "no browse index"
+    assert {k.split("/")[1] for k in keys if k.startswith(layout.RAW)} == enabled, "a raw WARC per source"
+
+    # the daily upkeep over that archive: dedup state compacted, the recent run kept, integrity holds
+    maintenance = run_dag(dag_env, "news_maintenance")
+    assert maintenance["state"] == "success", maintenance
+    assert set(maintenance["tasks"].values()) == {"success"}, maintenance["tasks"]
 
 
 
