@@ -8,9 +8,12 @@ CeleryExecutor with two ``airflow celery worker`` processes, scheduler, dag-proc
    one of them bound to 127.0.0.1;
 2. triggers ``news_crawl`` over the demo sources and waits for the ``news_process`` run that its Asset
    event schedules;
-3. checks that task instances ran on both workers, and that the archive's object keys equal those of
-   a single-process run (``run_crawl`` + ``process_run``) over the same demo sources into another bucket;
-4. stops everything it started and prints a JSON report (exit 0 when every check passed).
+3. SIGKILLs one crawl task's process mid-crawl (its crawl subprocess dies with it) and lets Airflow
+   retry it;
+4. checks that task instances ran on both workers, that the killed task was retried and succeeded,
+   and that the archive's object keys equal those of a single-process run (``run_crawl`` +
+   ``process_run``) over the same demo sources into another bucket: no article lost, none twice;
+5. stops everything it started and prints a JSON report (exit 0 when every check passed).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -227,6 +231,7 @@ def cluster_env(home: Path, settings: S3Settings, sources: Path, db_url: str, br
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             # one crawl run, the one we trigger (unpausing an hourly DAG would also start the last hour's)
             "NEWSARCHIVE_CRAWL_SCHEDULE": "none",
+            "NEWSARCHIVE_RETRY_DELAY_SECONDS": "2",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "NEWSARCHIVE_WORKER_LOG_PORTS": ",".join(map(str, log_ports)),
@@ -289,6 +294,9 @@ def run(work: Path, *, timeout: float = 900) -> dict[str, Any]:
         _wait(lambda: _tcp_open(api_port), 120, f"the api-server on port {api_port}")
         for dag_id in ("news_crawl", "news_process"):
             airflow_cli(env, "dags", "unpause", dag_id)
+        killed: list[dict[str, Any]] = []
+        killer = threading.Thread(target=kill_one_crawl_task, args=(sources, killed), daemon=True)
+        killer.start()
         airflow_cli(env, "dags", "trigger", "news_crawl", "--conf", "{}")
 
         def finished(dag_id: str) -> str | None:
@@ -302,6 +310,8 @@ def run(work: Path, *, timeout: float = 900) -> dict[str, Any]:
         _wait(lambda: finished("news_crawl"), timeout, "news_crawl to finish", 3)
         _wait(lambda: finished("news_process"), timeout, "news_process (scheduled by the Asset event) to finish", 3)
         report["seconds"] = round(time.monotonic() - started, 1)
+        killer.join(5)
+        report["killed"] = killed
 
         rows = db.rows(
             "SELECT dag_id, task_id, map_index, hostname, state, try_number FROM task_instance "
@@ -313,6 +323,10 @@ def run(work: Path, *, timeout: float = 900) -> dict[str, Any]:
         hosts = {row[3] for row in rows if row[3]}
         report["hosts"] = sorted(hosts)
         report["checks"]["ran_on_both_workers"] = set(WORKERS) <= hosts
+        # the crawl task SIGKILLed mid-run was retried by Airflow and succeeded
+        report["checks"]["killed_crawl_task_retried"] = bool(killed) and any(
+            r[1] == "crawl" and r[4] == "success" and r[5] >= 2 for r in rows
+        )
         cluster_keys = normalised_keys(Storage(cluster_settings))
 
         # the same demo sources, crawled and processed by one process into another bucket
@@ -325,6 +339,31 @@ def run(work: Path, *, timeout: float = 900) -> dict[str, Any]:
         report["checks"]["same_keys_as_single_process"] = cluster_keys == single_keys
     report["ok"] = all(report["checks"].values())
     return report
+
+
+def kill_one_crawl_task(sources: Path, killed: list[dict[str, Any]], *, after: float = 3.0, timeout: float = 600) -> None:
+    """SIGKILL the Airflow task process of the first crawl of ``sources`` seen running for ``after``
+    seconds (a worker losing a task mid-crawl: OOM, node loss). Its crawl subprocess dies with it
+    (PR_SET_PDEATHSIG); Airflow retries the task. Records what was killed in ``killed``."""
+    import psutil
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for proc in psutil.process_iter(["cmdline", "create_time"]):
+            cmd = proc.info["cmdline"] or []
+            if "spiders.run" in cmd and str(sources) in cmd and time.time() - proc.info["create_time"] >= after:
+                try:
+                    task = proc.parent()
+                    task_cmd = " ".join(task.cmdline()) if task else ""
+                    if task is None or "airflow" not in task_cmd and "celery" not in task_cmd:
+                        continue
+                    crawled = cmd[-1]
+                    os.kill(task.pid, signal.SIGKILL)
+                except (psutil.Error, ProcessLookupError):
+                    continue
+                killed.append({"task_pid": task.pid, "crawl_pid": proc.pid, "source": crawled})
+                return
+        time.sleep(0.2)
 
 
 def single_process_run(settings: S3Settings, sources: Path) -> set[str]:

@@ -1,7 +1,8 @@
 """The real multi-worker run (``make multiworker``): PostgreSQL, Redis, CeleryExecutor with two workers,
 scheduler, dag-processor and api-server; news_crawl over the demo sources, news_process following
-its Asset event. Task instances must run on both workers and the archive must hold exactly the keys
-of a single-process run over the same sources."""
+its Asset event; one crawl task is SIGKILLed mid-crawl. Task instances must run on both workers, the
+killed task must be retried, and the archive must hold exactly the keys of a single-process run over
+the same sources (no article lost, none twice)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def test_two_celery_workers_archive_what_one_process_archives(tmp_path: Path) ->
     report = run(tmp_path, timeout=600)
     summary = json.dumps({k: v for k, v in report.items() if k != "task_instances"}, indent=1, default=str)
     assert report["checks"]["ran_on_both_workers"], summary
+    assert report["checks"]["killed_crawl_task_retried"], summary  # SIGKILLed mid-crawl, retried
     assert report["checks"]["same_keys_as_single_process"], summary
     ran = [ti for ti in report["task_instances"] if ti["state"] == "success"]
     assert {ti["dag_id"] for ti in ran} == {"news_crawl", "news_process"}
