@@ -14,7 +14,6 @@ first by :func:`stack_down`. Nothing here assumes SeaweedFS is the only service.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import json
 import logging
@@ -35,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pipelines.children import die_with_parent
 from pipelines.home import STACK_STATE_FILE, newsarchive_home, stack_state_path
 from pipelines.storage import DEFAULT_BUCKET, S3Settings, Storage, StorageError, make_client
 
@@ -459,25 +459,8 @@ def remove_local_sockets(ports: StackPorts) -> None:
                         path.unlink()
 
 
-def _load_prctl() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-# Resolved once here: the child between fork and exec should not dlopen (loader locks).
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an env proxy
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to SIGTERM it when the parent dies (PR_SET_PDEATHSIG)."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+_die_with_parent = die_with_parent(signal.SIGTERM)
 
 
 def s3_answers(settings: S3Settings, timeout: float = 2.0) -> bool:

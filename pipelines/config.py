@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -46,7 +47,16 @@ def _check_regex(value: str) -> str:
     return value
 
 
+def _check_schedule(value: str) -> str:
+    from croniter import croniter
+
+    if not croniter.is_valid(value):
+        raise ValueError(f"not a cron expression or preset: {value!r} (e.g. '0 */6 * * *' or '@daily')")
+    return value
+
+
 Url = Annotated[str, AfterValidator(_check_url)]
+Schedule = Annotated[str, AfterValidator(_check_schedule)]
 Regex = Annotated[str, AfterValidator(_check_regex)]
 
 
@@ -93,7 +103,8 @@ class Source(_Strict):
     allow: list[Regex] = Field(default_factory=list)
     deny: list[Regex] = Field(default_factory=list)
     article_patterns: list[Regex] = Field(default_factory=list)
-    schedule: str | None = None
+    # cron expression or preset (@hourly, @daily, ...): when news_crawl crawls this source; None: every run
+    schedule: Schedule | None = None
     limits: Limits = Field(default_factory=Limits)
     politeness: Politeness = Field(default_factory=Politeness)
     language: str | None = None
@@ -115,6 +126,16 @@ class Source(_Strict):
         if not (self.start_urls or self.feeds or self.sitemaps):
             raise ValueError("needs at least one of start_urls, feeds or sitemaps")
         return self
+
+    def is_due(self, since: datetime | None, until: datetime) -> bool:
+        """Whether this source's ``schedule`` has a tick in ``(since, until]`` (always, without a
+        schedule or without ``since``). Datetimes are timezone-aware; cron is read in UTC."""
+        if self.schedule is None or since is None:
+            return True
+        from croniter import croniter
+
+        start = since.astimezone(timezone.utc)
+        return croniter(self.schedule, start).get_next(datetime) <= until.astimezone(timezone.utc)
 
     def domains(self) -> list[str]:
         """Allowed host names: the configured ones, or else the hosts of every entry URL."""

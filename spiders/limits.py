@@ -57,6 +57,8 @@ run_stopping = object()
 #: Sent (``deadline=`` a ``time.monotonic()`` value) when the run's time budget starts, so no
 #: download's timeout outlives it (:class:`DeadlineMiddleware`).
 run_deadline_set = object()
+#: Sent (``pages=`` max_pages or None) when the run's page budget is decided.
+page_budget_set = object()
 
 _CHUNK = 64 * 1024
 CLOSE_REASONS = {"max_pages": "closespider_pagecount", "max_run_seconds": "closespider_timeout"}
@@ -155,6 +157,14 @@ def inflated_size(data: bytes, limit: int) -> int:
     return size
 
 
+def is_page_of_source(request: Request) -> bool:
+    """Whether ``request`` uses up ``max_pages``: robots.txt, feeds and sitemaps are how pages are
+    found, not pages of the source."""
+    if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
+        return False
+    return request.meta.get(KIND_META) not in DISCOVERY_DOCUMENTS
+
+
 class DeadlineMiddleware:
     """Per-request wall-clock deadline, bounded by the run deadline; counts timeouts and size aborts.
 
@@ -168,6 +178,10 @@ class DeadlineMiddleware:
         self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
         self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY")
         self.run_deadline: float | None = None  # monotonic; set by RunLimits
+        # max_pages as a budget of page requests sent (set by RunLimits): the page count closes the
+        # spider only when responses arrive, so requests already in flight would otherwise exceed it
+        self.page_budget: int | None = None
+        self.pages_requested = 0
         self._headers_seen: set[int] = set()
         self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
         self.stopping = False
@@ -175,6 +189,7 @@ class DeadlineMiddleware:
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(self._run_stopping, signal=run_stopping)
         crawler.signals.connect(self._deadline_set, signal=run_deadline_set)
+        crawler.signals.connect(self._page_budget_set, signal=page_budget_set)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeadlineMiddleware:
@@ -182,6 +197,9 @@ class DeadlineMiddleware:
 
     def _deadline_set(self, deadline: float, **_: Any) -> None:
         self.run_deadline = deadline
+
+    def _page_budget_set(self, pages: int | None, **_: Any) -> None:
+        self.page_budget = pages
 
     def _headers_received(self, request: Request, **_: Any) -> None:
         self._headers_seen.add(id(request))
@@ -198,6 +216,11 @@ class DeadlineMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.stopping:
             raise IgnoreRequest(f"run stopping: not fetching {request.url}")
+        if self.page_budget is not None and is_page_of_source(request):
+            if self.pages_requested >= self.page_budget:
+                left_behind(self.stats, "run-budget", [request.url])
+                raise IgnoreRequest(f"max_pages={self.page_budget} requested already: not fetching {request.url}")
+            self.pages_requested += 1
         timeout = float(request.meta.get("download_timeout") or self.timeout)
         if self.run_deadline is not None:
             remaining = self.run_deadline - time.monotonic()
@@ -312,6 +335,7 @@ class RunLimits:
         context = crawl_context(self.crawler)
         source = context.source if context is not None else getattr(spider, "source", None)
         self.max_pages, self.max_run_seconds = run_budget(settings, getattr(source, "limits", None))
+        self.crawler.signals.send_catch_log(signal=page_budget_set, pages=self.max_pages)
         if self.max_run_seconds:
             from scrapy.utils.asyncio import call_later
 
@@ -349,11 +373,8 @@ class RunLimits:
             self._drop_queued(engine)
 
     def response_received(self, response: Response, request: Request, spider: Any = None) -> None:
-        # Every page response counts, also those dropped later as junk; robots.txt, feeds and
-        # sitemaps are how pages are found, not pages of the source.
-        if request.meta.get("dont_obey_robotstxt") and response.url.endswith("/robots.txt"):
-            return
-        if request.meta.get(KIND_META) in DISCOVERY_DOCUMENTS:
+        # Every page response counts, also those dropped later as junk.
+        if not is_page_of_source(request):
             return
         self.pages += 1
         if self.max_pages and self.pages >= self.max_pages:

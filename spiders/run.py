@@ -1,5 +1,5 @@
 """Run a crawl: ``python -m spiders.run --sources FILE --run-id RID [--max-pages N]
-[--allow-loopback] [SOURCE ...]``.
+[--allow-loopback] [--force] [SOURCE ...]``.
 
 One crawler per selected source (all enabled ones when none is named), all in ONE Scrapy
 ``CrawlerProcess`` so they run concurrently. The bucket comes from the environment
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sources", help="sources.yaml (default: $NEWSARCHIVE_SOURCES)")
     parser.add_argument("--run-id", help="YYYYMMDDTHHMMSSZ-<6 hex> (generated when absent)")
     parser.add_argument("--max-pages", type=int, help="cap on pages fetched per source")
+    parser.add_argument("--force", action="store_true", help="refetch known articles (ignore the seen-URL state)")
     parser.add_argument("--allow-loopback", action="store_true", help="allow 127.0.0.0/8 (demo and tests only)")
     parser.add_argument("--work-dir", help="keep the local WARC/JSONL files here (default: a temp dir)")
     parser.add_argument("--verbose", "-v", action="store_true", help="Scrapy's log on stderr too (on a terminal it goes to a file)")
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.set("NEWSARCHIVE_MAX_PAGES", args.max_pages, priority="cmdline")
     if args.allow_loopback:
         settings.set("NEWSARCHIVE_ALLOW_LOOPBACK", True, priority="cmdline")
+    if args.force:
+        settings.set("NEWSARCHIVE_IGNORE_SEEN", True, priority="cmdline")
     if args.work_dir:
         settings.set("NEWSARCHIVE_WORK_DIR", args.work_dir, priority="cmdline")
     for name, value in overrides.items():

@@ -131,7 +131,7 @@ class SeenUrlsMiddleware:
         source_id = context.source.id if context is not None else spider.name
         storage = get_storage(self.crawler)
         data = None
-        if storage is not None:
+        if storage is not None and not self.crawler.settings.getbool("NEWSARCHIVE_IGNORE_SEEN"):
             key = layout.seen_key(source_id)
             try:
                 data = storage.get_json(key)

@@ -88,6 +88,7 @@ NEWSARCHIVE_MAX_PAGES = None  # caps the source's limits.max_pages
 # read by the private-address guard; only the demo and tests need it (--allow-loopback)
 NEWSARCHIVE_ALLOW_LOOPBACK = os.environ.get("NEWSARCHIVE_ALLOW_LOOPBACK", "").lower() in ("1", "true", "yes")
 NEWSARCHIVE_WORK_DIR = None  # local directory for WARC/JSONL before upload; a temp dir when None
+NEWSARCHIVE_IGNORE_SEEN = False  # True: refetch known articles (the stored seen-URL state is not read, only updated)
 NEWSARCHIVE_UPLOAD = True  # False: keep the staged files local only (no bucket)
 NEWSARCHIVE_ARTICLE_MIN_WORDS = 80  # og:type=article or an <article> element needs this many words (and a date)
 NEWSARCHIVE_FEED_MAX_BYTES = 50 * 1024 * 1024  # cap on a decompressed sitemap/feed

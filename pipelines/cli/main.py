@@ -56,17 +56,29 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
-    """Start, stop or describe the local SeaweedFS stack."""
+    """Start, stop or describe the local stack: SeaweedFS, and Airflow when the airflow extra is installed."""
     from infra import stack
 
+    home = newsarchive_home()
+    with_airflow = _airflow_installed() and not getattr(args, "no_airflow", False)
+    if with_airflow:
+        from infra import airflow_local
     if args.action == "up":
-        info = stack.stack_up(newsarchive_home())
+        info = stack.stack_up(home)
         print(stack.describe(info))
+        if with_airflow:
+            print("starting Airflow (api-server, scheduler, dag-processor, triggerer on 127.0.0.1) …", flush=True)
+            print(airflow_local.describe_airflow(airflow_local.airflow_up(home, info.settings)))
     elif args.action == "down":
-        stopped = stack.stack_down(newsarchive_home())
-        print("stopped" if stopped else "not running (nothing of ours to stop)")
+        stopped_airflow = airflow_local.airflow_down(home) if with_airflow else []
+        stopped = stack.stack_down(home)
+        if stopped_airflow:
+            print(f"stopped Airflow ({', '.join(stopped_airflow)})")
+        print("stopped SeaweedFS" if stopped else "SeaweedFS not running (nothing of ours to stop)")
     else:
-        print(stack.describe(stack.stack_status(newsarchive_home())))
+        print(stack.describe(stack.stack_status(home)))
+        if with_airflow:
+            print(airflow_local.describe_airflow(airflow_local.airflow_state(home)))
     return 0
 
 
@@ -155,17 +167,59 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The trap site is written disabled: it exists to test the crawler's limits, not to archive.
         sources_file = site.write_sources(home / "demo-sources.yaml")
         print(f"demo site: {', '.join(f'{k} {v}' for k, v in site.sites.items())}")
-        summary = run_crawl(sources_file, [], allow_loopback=True, env=info.settings.to_env())
-        _print_crawl_summary(summary)
         from pipelines.storage import Storage
 
-        run_process(summary["run_id"], sources_file, Storage(info.settings))
+        storage = Storage(info.settings)
+        if _airflow_installed():
+            run_id = _demo_through_dags(home, info.settings, sources_file, storage)
+        else:
+            print("(the airflow extra is not installed: crawling and processing without the DAGs)")
+            summary = run_crawl(sources_file, [], allow_loopback=True, env=info.settings.to_env())
+            _print_crawl_summary(summary)
+            run_id = summary["run_id"]
+            run_process(run_id, sources_file, storage)
     finally:
         site.stop()
-    bucket = info.bucket
-    print(f"\nstaged run: s3://{bucket}/{layout.staging_run_prefix(summary['run_id'])} (endpoint {info.endpoint_url})")
-    print(f"browse it:  {info.endpoint_url}/{bucket}/{layout.browse_index_key()}   |   newsarchive ls   |   newsarchive open")
+    _print_archived(storage, run_id, info)
     return 0
+
+
+def _airflow_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("airflow") is not None
+
+
+def _demo_through_dags(home: Path, settings: Any, sources_file: Path, storage: Any) -> str:
+    """news_crawl then news_process, once each, with ``dag.test()`` on a SQLite Airflow home."""
+    from infra.airflow_local import airflow_env, dag_test
+    from pipelines.jobs.process import latest_run_id
+
+    env = airflow_env(home / "airflow", settings, sources_file)
+    for dag_id in ("news_crawl", "news_process"):
+        print(f"running DAG {dag_id} (dag.test(), Airflow home {env['AIRFLOW_HOME']}) …", flush=True)
+        result = dag_test(env, dag_id)
+        tasks = ", ".join(f"{t} {s}" for t, s in sorted(result.get("tasks", {}).items()))
+        print(f"  {dag_id}: {result['state']} ({tasks}); log: {result['log_file']}")
+        if result["state"] != "success":
+            raise CliError(f"DAG {dag_id} did not succeed ({result.get('error') or result['state']}); see {result['log_file']}")
+    return latest_run_id(storage)
+
+
+def _print_archived(storage: Any, run_id: str, info: Any) -> None:
+    """What the demo archived, and how to look at it."""
+    from pipelines import layout
+
+    report = storage.get_json(layout.process_report_key(run_id))
+    articles = [k for k in storage.list_keys(layout.article_prefix()) if k.endswith(".json")]
+    print(f"\nrun {run_id}: {report['records']} staged record(s); archive: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(report["archive"].items())) + "; dedup: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(report["dedup"].items())))
+    print(f"s3://{info.bucket}/ now holds {len(articles)} article(s), e.g.:")
+    for key in sorted(articles)[:5]:
+        print(f"  {key}")
+    print(f"staged run: s3://{info.bucket}/{layout.staging_run_prefix(run_id)} (endpoint {info.endpoint_url})")
+    print(f"browse it:  {info.endpoint_url}/{info.bucket}/{layout.browse_index_key()}   |   newsarchive ls   |   newsarchive open")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -340,8 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     def with_sources(p: argparse.ArgumentParser) -> None:
         p.add_argument("--sources", help="sources.yaml (default: $NEWSARCHIVE_SOURCES)")
 
-    p = verb("stack", cmd_stack, "start, stop or show the local S3 stack (SeaweedFS on 127.0.0.1)")
+    p = verb("stack", cmd_stack, "start, stop or show the local stack (SeaweedFS and Airflow on 127.0.0.1)")
     p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument("--no-airflow", action="store_true", help="only SeaweedFS, even with the airflow extra installed")
 
     verb("demo", cmd_demo, "the main job on the embedded default: local S3 + demo site, crawled and processed")
 

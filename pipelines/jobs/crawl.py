@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from secrets import token_hex
 from typing import Any
+
+from pipelines.children import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,16 @@ def run_crawl(
     run_id: str | None = None,
     max_pages: int | None = None,
     allow_loopback: bool = False,
+    force: bool = False,
     verbose: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Crawl ``source_ids`` (all enabled sources when empty) of ``sources_file`` into the staging run
     ``run_id`` (a new one when None) and return the run summary (a dict, see ``spiders.run``).
 
+    ``force`` refetches known articles (the seen-URL state is not read, only updated): a retry of
+    a run that may have staged part of its articles uses it, so the retry stages them all again.
+    The child is killed when this process dies, so a killed task leaves no crawl writing on.
     ``env`` adds environment variables for the child (e.g. ``S3Settings.to_env()``); by default the
     child gets the storage settings of this process's environment. Raises the config's own error for
     an unknown source (before anything starts) and :class:`CrawlFailed` when the crawl fails.
@@ -54,12 +61,16 @@ def run_crawl(
         cmd += ["--max-pages", str(max_pages)]
     if allow_loopback:
         cmd.append("--allow-loopback")
+    if force:
+        cmd.append("--force")
     if verbose:
         cmd.append("--verbose")  # Scrapy's log on stderr too
     cmd += list(source_ids)
     child_env = {**os.environ, **(env if env is not None else _storage_env())}
     log.info("crawl %s: %s", run_id, " ".join(source_ids) or "all enabled sources")
-    proc = subprocess.run(cmd, env=child_env, stdout=subprocess.PIPE, text=True, check=False)
+    proc = subprocess.run(
+        cmd, env=child_env, stdout=subprocess.PIPE, text=True, check=False, preexec_fn=die_with_parent(signal.SIGKILL)
+    )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0:
         raise CrawlFailed(f"crawl {run_id} failed (exit {proc.returncode}); see the messages above")
