@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/lint-imports
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 4 --dist loadfile
 
 # The real multi-worker Airflow run (PostgreSQL, Redis, CeleryExecutor, two workers); `make test` runs it
 # too, as tests/dags/test_multiworker.py.

@@ -7,6 +7,9 @@ an orphan that keeps writing into the bucket while a retry runs.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import os
+import select
 import signal
 import sys
 from collections.abc import Callable
@@ -37,3 +40,17 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
             _PRCTL(_PR_SET_PDEATHSIG, sig)
 
     return preexec
+
+
+def exit_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Call inside a :mod:`multiprocessing` child (a process pool's initializer): Linux sends it
+    ``sig`` when its parent dies, so a SIGKILLed crawl or job leaves no worker holding its pipes.
+
+    A parent killed while the child was still starting is gone before the signal could be armed:
+    the child then sees its parent's sentinel closed and exits at once.
+    """
+    die_with_parent(sig)()
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is not None and select.select([sentinel], [], [], 0)[0]:
+        os._exit(1)

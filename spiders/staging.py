@@ -13,8 +13,8 @@ Outcomes: ``extracted``; ``not-article/<reason>`` when the extractor finds no ar
 
 from __future__ import annotations
 
-import re
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from pipelines.extract import extract_with_reason
 from pipelines import layout
+from pipelines.extract import extract_with_reason
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from pipelines.models import Article
-
     from pipelines.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -173,7 +172,12 @@ def extract_page(html: str, url: str, keep_comments: bool, rules: Any) -> Extrac
 
 
 def _warm_up() -> None:
-    """Worker initializer: import the extractor once, before the first page arrives."""
+    """Worker initializer: die with the crawl (a SIGKILLed crawl must not leave a worker holding its
+    stdout, which the crawl's caller reads to the end), and import the extractor once, before the
+    first page arrives."""
+    from pipelines.children import exit_with_parent
+
+    exit_with_parent()
     import pipelines.extract  # noqa: F401
 
 

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any, Protocol
 
+from pipelines.children import exit_with_parent
 from pipelines.models import Article
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ Outcome = tuple[Article | None, str | None, str | None, str | None]  # record, s
 
 
 def _init_worker(operations: list[Operation], settings: Any) -> None:
+    exit_with_parent()  # a killed job leaves no worker behind
     _WORKER.update(operations=operations, settings=settings)
 
 
