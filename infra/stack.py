@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,6 +242,7 @@ class SeaweedServer:
         *,
         volume_size_limit_mb: int | None = None,
         max_volumes: int | None = None,
+        public_read: Sequence[str] = (),
     ) -> None:
         """Describe a server; nothing starts until :meth:`start`.
 
@@ -259,6 +260,7 @@ class SeaweedServer:
         self.weed = weed
         self.volume_size_limit_mb = volume_size_limit_mb
         self.max_volumes = max_volumes
+        self.public_read = tuple(public_read)  # "bucket/prefix/" readable without credentials
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -332,7 +334,10 @@ class SeaweedServer:
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
-        _write_private(self.config_file, json.dumps({"identities": [identity]}, indent=2))
+        identities = [identity]
+        if self.public_read:
+            identities.append(anonymous_read_identity(self.public_read))
+        _write_private(self.config_file, json.dumps({"identities": identities}, indent=2))
 
     def start(self, timeout: float = 30, *, detach: bool = False, port_wait: float = 0.0) -> None:
         """Launch ``weed mini`` and wait until S3 answers with the credentials.
@@ -421,6 +426,23 @@ class SeaweedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --- anonymous read of the public prefixes (browse pages and reader views) -----------------------
+
+
+def public_read_grants(bucket: str) -> list[str]:
+    """``bucket/prefix/`` of every prefix the browse pages need without credentials
+    (:data:`pipelines.layout.PUBLIC_PREFIXES`: ``browse/`` and ``articles/``, nothing else)."""
+    from pipelines import layout
+
+    return [f"{bucket}/{prefix}" for prefix in layout.PUBLIC_PREFIXES]
+
+
+def anonymous_read_identity(grants: Sequence[str]) -> dict[str, Any]:
+    """SeaweedFS's ``anonymous`` identity (requests without credentials) allowed to GET objects
+    under ``grants`` only (``Read:<bucket>/<prefix>*``): no listing, no write, no other prefix."""
+    return {"name": "anonymous", "actions": [f"Read:{grant}*" for grant in grants]}
 
 
 def remove_local_sockets(ports: StackPorts) -> None:
@@ -543,7 +565,8 @@ def stack_up(
             stack_state_path(home).unlink(missing_ok=True)
 
         access_key, secret_key = _credentials(home)
-        server = SeaweedServer(home / "seaweedfs", ports or StackPorts.from_env(), access_key, secret_key, weed=weed)
+        server = SeaweedServer(home / "seaweedfs", ports or StackPorts.from_env(), access_key, secret_key, weed=weed,
+                               public_read=public_read_grants(bucket))
         server.start(timeout, detach=True, port_wait=PORT_RELEASE_WAIT)
         assert server.pid is not None
         try:

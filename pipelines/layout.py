@@ -12,7 +12,10 @@ One home for it, so that every writer (crawler, processing, archive, maintenance
   revisions/<id>/<content-hash>.json                 earlier revisions
   raw/<source>/<YYYY>/<MM>/<DD>/<run_id>.warc.gz     raw responses, moved from staging when processed
   manifests/date=<YYYY-MM-DD>/<run_id>.parquet       one row per archived article or duplicate
-  browse/index.html …                                static browse pages
+  browse/index.html                                  static browse pages: sources, recent days, tags
+  browse/sources/<source>.html                       one source: its days with counts
+  browse/days/<source>/<YYYY-MM-DD>.html             one source, one day: links to the reader views
+  browse/tags/<tag>.html                             one tag (topic or page tag): links to the reader views
   _state/articles/<id>.json                          pointer: where the latest revision of <id> lives
   _state/duplicates/<original-id>/<id>-<hash>.json   a duplicate record, kept whole
   _state/seen/<source>.json                          the crawler's seen-URL state
@@ -26,6 +29,7 @@ over-long key.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from datetime import date, datetime
@@ -44,15 +48,21 @@ SEEN = STATE + "seen/"
 DEDUP_STATE = STATE + "dedup/"
 RUNS = STATE + "runs/"
 
+#: What may be readable without credentials (browse pages and reader views link to each other).
+PUBLIC_PREFIXES = (BROWSE, ARTICLES)
+
 #: File names inside ``staging/<run_id>/<source>/``.
 RECORDS_FILE = "records.jsonl"
 WARC_FILE = "responses.warc.gz"
 SUMMARY_FILE = "summary.json"
 #: The run summary inside ``staging/<run_id>/``.
 RUN_FILE = "run.json"
+#: The processing report inside ``_state/runs/<run_id>/``.
+PROCESS_REPORT_FILE = "process.json"
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _RUN_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
+_RUN_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T")
 SLUG_MAX = 60
 SEGMENT_MAX = 63
 
@@ -74,6 +84,17 @@ def run_id_segment(run_id: str) -> str:
     if not _RUN_ID.match(run_id or ""):
         raise ValueError(f"not a valid run id: {run_id!r} (letters, digits, '-' and '_', at most 64)")
     return run_id
+
+
+def run_date(run_id: str) -> date | None:
+    """The day a run started, from its id (``20261120T093000Z-ab12cd`` -> 2026-11-20), else None."""
+    found = _RUN_DATE.match(run_id or "")
+    if not found:
+        return None
+    try:
+        return date(*(int(part) for part in found.groups()))
+    except ValueError:
+        return None
 
 
 def day_path(when: date | datetime) -> str:
@@ -104,14 +125,18 @@ def run_summary_key(run_id: str) -> str:
     return staging_run_prefix(run_id) + RUN_FILE
 
 
+def _segments_under(prefix: str, key: str, count: int) -> list[str] | None:
+    """The ``count`` non-empty segments of ``key`` after ``prefix``, else None."""
+    if not key.startswith(prefix):
+        return None
+    parts = key[len(prefix):].split("/")
+    return parts if len(parts) == count and all(parts) else None
+
+
 def parse_staged_key(key: str) -> tuple[str, str, str] | None:
     """``(run_id, source, file name)`` of a key under ``staging/<run_id>/<source>/``, else None."""
-    if not key.startswith(STAGING):
-        return None
-    parts = key[len(STAGING):].split("/")
-    if len(parts) != 3 or not all(parts):
-        return None
-    return parts[0], parts[1], parts[2]
+    parts = _segments_under(STAGING, key, 3)
+    return (parts[0], parts[1], parts[2]) if parts else None
 
 
 # --- archive ------------------------------------------------------------------------------------
@@ -157,6 +182,59 @@ def manifest_key(day: date, run_id: str, ext: str = "parquet") -> str:
     return f"{MANIFESTS}date={day:%Y-%m-%d}/{run_id_segment(run_id)}.{ext}"
 
 
+def parse_article_key(key: str) -> tuple[str, date, str] | None:
+    """``(source, day, file name)`` of a key under ``articles/<source>/<YYYY>/<MM>/<DD>/``, else None."""
+    parts = _segments_under(ARTICLES, key, 5)
+    if parts is None:
+        return None
+    try:
+        day = date(int(parts[1]), int(parts[2]), int(parts[3]))
+    except ValueError:
+        return None
+    return parts[0], day, parts[4]
+
+
+def manifest_prefix(day: date | None = None) -> str:
+    """``manifests/`` or ``manifests/date=<YYYY-MM-DD>/``."""
+    return f"{MANIFESTS}date={day:%Y-%m-%d}/" if day else MANIFESTS
+
+
+# --- browse pages -------------------------------------------------------------------------------
+
+
+def browse_index_key() -> str:
+    """``browse/index.html``: sources, recent days and tags, with counts."""
+    return f"{BROWSE}index.html"
+
+
+def browse_source_key(source: str) -> str:
+    """``browse/sources/<source>.html``: the days of one source."""
+    return f"{BROWSE}sources/{segment(source)}.html"
+
+
+def browse_day_key(source: str, day: date) -> str:
+    """``browse/days/<source>/<YYYY-MM-DD>.html``: one source's articles of one day."""
+    return f"{BROWSE}days/{segment(source)}/{day:%Y-%m-%d}.html"
+
+
+def browse_tag_key(tag: str) -> str:
+    """``browse/tags/<tag>.html``: the articles carrying one tag or topic. A tag that is not
+    already an ASCII slug (``Économie``, ``東京``) gets its slug plus 8 hex digits of its hash, so
+    distinct tags never share a page."""
+    name = slug(tag, SLUG_MAX)
+    if name != tag:
+        name = f"{name}-{hashlib.sha256(tag.encode('utf-8')).hexdigest()[:8]}"
+    return f"{BROWSE}tags/{name}.html"
+
+
+def relative_link(from_key: str, to_key: str) -> str:
+    """The relative URL from the object ``from_key`` to ``to_key`` (pages in the bucket link to
+    each other relatively, so they work from any endpoint, presigned or public)."""
+    import posixpath
+
+    return posixpath.relpath(to_key, posixpath.dirname(from_key) or ".")
+
+
 # --- state --------------------------------------------------------------------------------------
 
 
@@ -167,4 +245,12 @@ def seen_key(source: str) -> str:
 
 def process_report_key(run_id: str) -> str:
     """``_state/runs/<run_id>/process.json``: the processing report of a staged run."""
-    return f"{RUNS}{run_id_segment(run_id)}/process.json"
+    return f"{RUNS}{run_id_segment(run_id)}/{PROCESS_REPORT_FILE}"
+
+
+def parse_process_report_key(key: str) -> str | None:
+    """The run id of a ``_state/runs/<run_id>/process.json`` key, else None."""
+    if not key.startswith(RUNS) or not key.endswith("/" + PROCESS_REPORT_FILE):
+        return None
+    run_id = key[len(RUNS): -len("/" + PROCESS_REPORT_FILE)]
+    return run_id if run_id and "/" not in run_id else None

@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 DuplicateKind = Literal["same-url", "same-text", "near-duplicate"]
 
@@ -65,6 +65,7 @@ class Article(BaseModel):
     etag: str | None = None
     last_modified: str | None = None
     warc_record_id: str | None = None
+    warc_key: str | None = None  # raw/<source>/<YYYY>/<MM>/<DD>/<run_id>.warc.gz holding that record
     run_id: str | None = None
 
     # processing results
@@ -78,6 +79,9 @@ class Article(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     revision: int = 1
     rejected: str | None = None
+
+    # where the record came from (e.g. ``staging/<run>/<source>/records.jsonl:12``), for reports; not serialised
+    _origin: str | None = PrivateAttr(default=None)
 
     @field_validator("published", "modified", "fetched_at")
     @classmethod

@@ -2,25 +2,28 @@
 
 One function, :func:`canonicalize_url`, so that the crawler and the archive agree
 on what "the same URL" means: scheme/host case, default ports, fragments,
-tracking parameters, sorted query, and the WordPress variants of one post
+tracking parameters, sorted query (identifying parameters kept, valueless ones too), and the WordPress variants of one post
 (``?replytocom=N``, ``?share=…``, ``/amp/``, ``/comment-page-N/``, ``/feed/``).
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
-# Parameters that never change what page is served (analytics, share and comment widgets).
+# Parameters that never change what page is served (analytics, sessions, share and comment widgets),
+# compared in lower case. Everything else identifies the resource and stays.
 DROP_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
         "_ga", "_gl", "ref", "ref_src", "ref_url", "referrer", "cmpid", "ito", "ns_mchannel", "ns_source",
         "ns_campaign", "ns_linkname", "ns_fee", "spm", "share", "nb", "replytocom", "amp", "output",
         "noamp", "like_comment", "_wpnonce", "preview_id", "shared", "sh", "s_cid", "at_medium",
-        "at_campaign", "xtor", "ocid", "src", "via", "CMP", "cmp",
+        "at_campaign", "xtor", "ocid", "src", "via", "cmp",
+        # session ids
+        "phpsessid", "jsessionid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken", "zenid", "oscsid",
     }
 )
 DROP_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__hs", "_hs")
@@ -52,7 +55,7 @@ def canonicalize_url(url: str, *, fold_mobile_hosts: bool = False) -> str:
         return url
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return url
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if _keep_param(k)))
+    query = canonical_query(parts.query)
     path = parts.path or "/"
     path = _VARIANT_SUFFIX.sub("/", path) or "/"
     amp = _AMP_PREFIX.match(path)
@@ -62,11 +65,32 @@ def canonicalize_url(url: str, *, fold_mobile_hosts: bool = False) -> str:
     if fold_mobile_hosts:
         netloc = _AMP_HOST.sub("", netloc, count=1)
     try:
-        cleaned = normalize_url(urlunsplit((parts.scheme, netloc, path, query, "")), strict=False, trailing_slash=True)
+        # The query is ours: courlan's query cleaning unescapes HTML entities ("&sect" in
+        # "&section=" became "§") and drops valueless keys ("read.php?1423").
+        cleaned = normalize_url(urlunsplit((parts.scheme, netloc, path, "", "")), strict=False, trailing_slash=True)
     except (ValueError, AttributeError):
         return url
-    # courlan keeps an empty "?" in a few edge cases; the canonical form has none.
-    return cleaned.rstrip("?")
+    return cleaned.rstrip("?") + (f"?{query}" if query else "")
+
+
+def canonical_query(query: str) -> str:
+    """The identifying part of a query string, sorted: every parameter except tracking, session
+    and widget ones (:data:`DROP_PARAMS`, :data:`DROP_PREFIXES`).
+
+    Identifiers stay, valueless keys included (``?1423``, ``?p=12``, ``?id=4``, ``?story=9``);
+    ``key=value`` pairs are written as ``urlencode`` writes them, a valueless key as the bare key.
+    """
+    pairs: list[tuple[str, str | None]] = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        name = unquote_plus(name)
+        if not name or not _keep_param(name):
+            continue
+        pairs.append((name, unquote_plus(value) if sep else None))
+    pairs.sort(key=lambda kv: (kv[0], kv[1] is not None, kv[1] or ""))
+    return "&".join(quote_plus(k) if v is None else f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs)
 
 
 def is_comment_or_share_variant(url: str) -> bool:

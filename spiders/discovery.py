@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from pipelines.config import Source
+from pipelines.dates import parse_datetime as parse_date
 
 Kind = Literal["sitemap", "feed", "html", "other"]
 
@@ -42,6 +43,8 @@ class Found:
     url: str
     kind: Literal["page", "sitemap"] = "page"
     updated: datetime | None = None
+    #: what listed it: ``feed``, ``news-sitemap`` (a Google News entry) or ``sitemap``
+    listed_by: str = "sitemap"
 
 
 def _root_name(head: bytes) -> bytes | None:
@@ -109,19 +112,84 @@ def maybe_gunzip(body: bytes, max_size: int) -> bytes:
     return out
 
 
-def _parse_xml(body: bytes) -> etree._Element:
-    # Entity declarations (bombs), over-deep and truncated documents are refused, not silently cut
-    # (spiders.decoding); the size was already bounded by maybe_gunzip.
+#: The sitemaps.org protocol's limit on one sitemap: 50,000 URLs (and 50 MB, see
+#: ``NEWSARCHIVE_FEED_MAX_BYTES``). Entries past it are not read (counted as left behind).
+SITEMAP_MAX_URLS = 50_000
+
+# A "&" that starts no character or entity reference: the commonest feed error ("Q&A", "?a=1&b=2").
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
+_NAMED_REF = re.compile(rb"&([A-Za-z][A-Za-z0-9]{0,31});")
+_XML_NAMES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def repair_references(body: bytes) -> bytes:
+    """``body`` with bare ``&`` escaped as ``&amp;`` and HTML named references (``&nbsp;``) written
+    as character references, so a strict XML parse keeps every well-formed ``&amp;``.
+
+    (A recovering parse of the unrepaired document drops the bare ``&`` *and* mangles the text
+    around it: ``?id=4411&amp;section=x`` came out as ``?id=4411=x``.) Unknown names become
+    ``&amp;name;``. No entity is expanded, the output grows by at most 4 bytes per ``&``.
+    """
+    from html.entities import name2codepoint
+
+    def named(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name in _XML_NAMES:
+            return match.group(0)
+        code = name2codepoint.get(name.decode("ascii"))
+        return b"&#%d;" % code if code is not None else b"&amp;" + name + b";"
+
+    return _NAMED_REF.sub(named, _BARE_AMPERSAND.sub(b"&amp;", body))
+
+
+def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
+    """The root element, and whether the document needed repair to be read.
+
+    Entity declarations (bombs), over-deep and truncated documents are refused, not silently cut
+    (spiders.decoding); the size was already bounded by maybe_gunzip. A document that is not
+    well-formed gets :func:`repair_references` first and a recovering parse only after that.
+    """
     from spiders.decoding import BadFeed, parse_xml_safely
 
     try:
-        return parse_xml_safely(body, max_size=0)
+        return parse_xml_safely(body, max_size=0, recover_minor=False), False
+    except BadFeed as exc:
+        if exc.reason != "not-xml":
+            raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
+    try:
+        return parse_xml_safely(repair_references(body), max_size=0), True
     except BadFeed as exc:
         raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
 
 
+def _xml_base(element: etree._Element, document_url: str) -> str:
+    """The base URL of ``element``: the document URL with every ``xml:base`` from the root down applied."""
+    chain = [element, *element.iterancestors()]
+    base = document_url
+    for node in reversed(chain):
+        value = node.get(_XML_BASE)
+        if value:
+            base = urljoin(base, value.strip())
+    return base
+
+
+@dataclass
+class Listing:
+    """What one feed or sitemap lists: its entries, whether it needed repair, entries not read."""
+
+    found: list[Found]
+    repaired: bool = False
+    over_protocol_limit: int = 0
+
+
+@lru_cache(maxsize=512)
+def _local_name(tag: str) -> str:
+    return etree.QName(tag).localname.lower()
+
+
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    return _local_name(tag) if isinstance(tag, str) else ""
 
 
 def _children(element: etree._Element, name: str) -> Iterable[etree._Element]:
@@ -136,64 +204,69 @@ def _text_of(element: etree._Element, *names: str) -> str | None:
     return None
 
 
-def parse_date(value: str | None) -> datetime | None:
-    """A W3C/ISO 8601 or RFC 822 date as a timezone-aware datetime (UTC when none given)."""
-    if not value:
-        return None
-    value = value.strip()
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
 def parse_sitemap(body: bytes, base_url: str = "") -> list[Found]:
     """URLs of a sitemap index (``kind="sitemap"``) or urlset (``kind="page"``, with lastmod or
     the Google News publication date). Relative or non-http locations are dropped."""
-    root = _parse_xml(body)
+    return read_sitemap(body, base_url).found
+
+
+def read_sitemap(body: bytes, base_url: str = "", max_urls: int = SITEMAP_MAX_URLS) -> Listing:
+    """:func:`parse_sitemap` with the facts around it: at most ``max_urls`` entries are read (the
+    protocol's limit), the rest counted in ``over_protocol_limit``."""
+    root, repaired = _parse_xml(body)
     name = _local(root.tag)
     if name not in ("urlset", "sitemapindex"):
         raise DiscoveryError(f"not a sitemap (root element <{name}>)")
-    found: list[Found] = []
+    listing = Listing([], repaired)
     entry_name, kind = ("sitemap", "sitemap") if name == "sitemapindex" else ("url", "page")
+    # one pass over each entry's children: big sitemaps (50,000 entries) must read in about a second
     for entry in _children(root, entry_name):
-        loc = next((c.text.strip() for c in _children(entry, "loc") if c.text and c.text.strip()), None)
+        if max_urls and len(listing.found) >= max_urls:
+            listing.over_protocol_limit += 1
+            continue
+        loc = lastmod = news = None
+        for child in entry:
+            local = _local(child.tag)
+            if local == "loc" and loc is None:
+                loc = (child.text or "").strip() or None
+            elif local == "lastmod":
+                lastmod = child.text
+            elif local == "news":
+                news = child
         if not loc:
             continue
-        url = urljoin(base_url, loc)
-        if urlsplit(url).scheme not in ("http", "https"):
+        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+        if not url.startswith(("http://", "https://")):
             continue
-        updated = parse_date(next((c.text for c in _children(entry, "lastmod")), None))
-        if updated is None:
-            updated = parse_date(_text_of(entry, "publication_date"))
-        found.append(Found(url, kind, updated))  # type: ignore[arg-type]
-    return found
+        news_date = parse_date(_text_of(news, "publication_date")) if news is not None else None
+        updated = parse_date(lastmod) or news_date
+        listing.found.append(Found(url, kind, updated, listed_by="news-sitemap" if news_date else "sitemap"))  # type: ignore[arg-type]
+    return listing
 
 
 def parse_feed(body: bytes, base_url: str = "") -> list[Found]:
     """Entry URLs of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, with their updated/published date."""
-    root = _parse_xml(body)
+    return read_feed(body, base_url).found
+
+
+def read_feed(body: bytes, base_url: str = "") -> Listing:
+    """:func:`parse_feed` with whether the feed needed repair. Atom ``xml:base`` (on the feed, an
+    entry or a link) is honoured; RSS links resolve against the feed's URL."""
+    root, repaired = _parse_xml(body)
     name = _local(root.tag)
     found: list[Found] = []
     if name == "feed":  # Atom
         for entry in _children(root, "entry"):
-            href = None
+            link_el = None
             for link in _children(entry, "link"):
                 rel = (link.get("rel") or "alternate").lower()
                 if rel == "alternate" and link.get("href"):
-                    href = link.get("href")
+                    link_el = link
                     break
-            if not href:
+            if link_el is None:
                 continue
             updated = parse_date(_text_of(entry, "updated", "published"))
-            found.append(Found(urljoin(base_url, href.strip()), "page", updated))
+            found.append(Found(urljoin(_xml_base(link_el, base_url), link_el.get("href", "").strip()), "page", updated, "feed"))
     elif name in ("rss", "rdf"):
         for item in root.iter():
             if _local(item.tag) != "item":
@@ -206,10 +279,10 @@ def parse_feed(body: bytes, base_url: str = "") -> list[Found]:
             if not link:
                 continue
             updated = parse_date(_text_of(item, "pubdate", "date", "updated"))
-            found.append(Found(urljoin(base_url, link), "page", updated))
+            found.append(Found(urljoin(_xml_base(item, base_url), link), "page", updated, "feed"))
     else:
         raise DiscoveryError(f"not a feed (root element <{name}>)")
-    return [f for f in found if urlsplit(f.url).scheme in ("http", "https")]
+    return Listing([f for f in found if urlsplit(f.url).scheme in ("http", "https")], repaired)
 
 
 class UrlRules:

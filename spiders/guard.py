@@ -67,7 +67,7 @@ def allow_loopback_from(settings: Any) -> bool:
     """True when the settings or the environment explicitly allow loopback addresses."""
     if os.environ.get(ALLOW_LOOPBACK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
         return True
-    return bool(settings is not None and settings.getbool(ALLOW_LOOPBACK_SETTING, False))
+    return bool(settings is not None and settings.getbool(ALLOW_LOOPBACK_SETTING))
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -223,12 +223,12 @@ class PrivateAddressResolver:
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> PrivateAddressResolver:
         # ``crawler`` is the CrawlerProcess here (Scrapy passes it for the reactor-wide resolver).
         settings = crawler.settings
-        cache_seconds = 300.0 if settings.getbool("DNSCACHE_ENABLED", True) else 0.0
+        cache_seconds = 300.0 if settings.getbool("DNSCACHE_ENABLED") else 0.0
         return cls(
             reactor,
             allow_loopback=allow_loopback_from(settings),
             cache_seconds=cache_seconds,
-            cache_size=settings.getint("DNSCACHE_SIZE", 10000),
+            cache_size=settings.getint("DNSCACHE_SIZE"),
         )
 
     def install_on_reactor(self) -> None:

@@ -41,7 +41,10 @@ from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, Igno
 from scrapy.http import Response
 from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.utils.defer import _schedule_coro
+from spiders.context import crawl_context
+from spiders.frontier import left_behind
 from spiders.outcomes import count
+from spiders.seen import KIND_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,6 +54,9 @@ logger = logging.getLogger(__name__)
 #: Sent (``crawler.signals.send_catch_log(run_stopping, reason=...)``) when a run limit stops the
 #: crawl, so components holding a request (e.g. a Retry-After wait) let it go at once.
 run_stopping = object()
+#: Sent (``deadline=`` a ``time.monotonic()`` value) when the run's time budget starts, so no
+#: download's timeout outlives it (:class:`DeadlineMiddleware`).
+run_deadline_set = object()
 
 _CHUNK = 64 * 1024
 CLOSE_REASONS = {"max_pages": "closespider_pagecount", "max_run_seconds": "closespider_timeout"}
@@ -111,7 +117,7 @@ class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
     def __init__(self, stats: Any = None, *, crawler: Crawler | None = None) -> None:
         super().__init__(stats, crawler=crawler)
         settings = crawler.settings if crawler is not None else None
-        self._file_max_size = (settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 0) if settings else 0) or self._max_size
+        self._file_max_size = (settings.getint("NEWSARCHIVE_FEED_MAX_BYTES") if settings else 0) or self._max_size
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         try:
@@ -160,7 +166,7 @@ class DeadlineMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
-        self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY", False)
+        self.retry_slow_body = crawler.settings.getbool("NEWSARCHIVE_RETRY_SLOW_BODY")
         self.run_deadline: float | None = None  # monotonic; set by RunLimits
         self._headers_seen: set[int] = set()
         self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
@@ -168,12 +174,14 @@ class DeadlineMiddleware:
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(self._run_stopping, signal=run_stopping)
+        crawler.signals.connect(self._deadline_set, signal=run_deadline_set)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeadlineMiddleware:
-        mw = cls(crawler)
-        crawler.newsarchive_deadline = mw  # type: ignore[attr-defined] - found by RunLimits
-        return mw
+        return cls(crawler)
+
+    def _deadline_set(self, deadline: float, **_: Any) -> None:
+        self.run_deadline = deadline
 
     def _headers_received(self, request: Request, **_: Any) -> None:
         self._headers_seen.add(id(request))
@@ -244,9 +252,31 @@ class CountingDepthMiddleware(DepthMiddleware):
         return result
 
 
-def _source_limits(spider: Any) -> Any:
-    source = getattr(spider, "source", None)
-    return getattr(source, "limits", None)
+def run_budget(settings: Any, limits: Any = None) -> tuple[int | None, float | None]:
+    """The one place that decides a source's run budget: ``(max_pages, max_run_seconds)``.
+
+    A source's ``limits.max_pages`` / ``limits.max_run_seconds``, or when it sets none the defaults
+    ``NEWSARCHIVE_DEFAULT_MAX_PAGES`` / ``NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS``; capped by
+    ``NEWSARCHIVE_MAX_PAGES`` (``--max-pages``) / ``NEWSARCHIVE_MAX_RUN_SECONDS`` and by Scrapy's
+    ``CLOSESPIDER_PAGECOUNT`` / ``CLOSESPIDER_TIMEOUT`` when set. ``None``: no limit (every value 0).
+    """
+    pages = [
+        getattr(limits, "max_pages", None) or settings.getint("NEWSARCHIVE_DEFAULT_MAX_PAGES"),
+        settings.getint("NEWSARCHIVE_MAX_PAGES"),
+        settings.getint("CLOSESPIDER_PAGECOUNT"),
+    ]
+    seconds = [
+        getattr(limits, "max_run_seconds", None) or settings.getfloat("NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS"),
+        settings.getfloat("NEWSARCHIVE_MAX_RUN_SECONDS"),
+        settings.getfloat("CLOSESPIDER_TIMEOUT"),
+    ]
+    max_pages = min((p for p in pages if p), default=None)
+    max_seconds = min((t for t in seconds if t), default=None)
+    return (int(max_pages) if max_pages else None), max_seconds
+
+
+#: Request kinds that are not pages of the source: they do not use up ``max_pages``.
+DISCOVERY_DOCUMENTS = frozenset({"feed", "sitemap"})
 
 
 class RunLimits:
@@ -273,35 +303,19 @@ class RunLimits:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLimits:
-        if not crawler.settings.getbool("NEWSARCHIVE_RUN_LIMITS_ENABLED", True):
+        if not crawler.settings.getbool("NEWSARCHIVE_RUN_LIMITS_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 
-    @staticmethod
-    def _smallest(*values: float | None) -> float | None:
-        present = [v for v in values if v]
-        return min(present) if present else None
-
     def spider_opened(self, spider: Any) -> None:
         settings = self.crawler.settings
-        limits = _source_limits(spider)
-        pages = self._smallest(
-            getattr(limits, "max_pages", None),
-            settings.getint("NEWSARCHIVE_MAX_PAGES", 0) or None,
-            settings.getint("CLOSESPIDER_PAGECOUNT", 0) or None,
-        )
-        self.max_pages = int(pages) if pages else None
-        self.max_run_seconds = self._smallest(
-            getattr(limits, "max_run_seconds", None),
-            settings.getfloat("NEWSARCHIVE_MAX_RUN_SECONDS", 0) or None,
-            settings.getfloat("CLOSESPIDER_TIMEOUT", 0) or None,
-        )
+        context = crawl_context(self.crawler)
+        source = context.source if context is not None else getattr(spider, "source", None)
+        self.max_pages, self.max_run_seconds = run_budget(settings, getattr(source, "limits", None))
         if self.max_run_seconds:
             from scrapy.utils.asyncio import call_later
 
-            deadline = getattr(self.crawler, "newsarchive_deadline", None)
-            if deadline is not None:
-                deadline.run_deadline = self.clock() + self.max_run_seconds
+            self.crawler.signals.send_catch_log(signal=run_deadline_set, deadline=self.clock() + self.max_run_seconds)
             self._timer = call_later(self.max_run_seconds, self.stop, "max_run_seconds")
         self._start_watch()
         logger.info(
@@ -335,12 +349,36 @@ class RunLimits:
             self._drop_queued(engine)
 
     def response_received(self, response: Response, request: Request, spider: Any = None) -> None:
-        # Every response counts (like CLOSESPIDER_PAGECOUNT), also those dropped later as junk.
+        # Every page response counts, also those dropped later as junk; robots.txt, feeds and
+        # sitemaps are how pages are found, not pages of the source.
         if request.meta.get("dont_obey_robotstxt") and response.url.endswith("/robots.txt"):
-            return  # robots.txt is bookkeeping, not a page of the source
+            return
+        if request.meta.get(KIND_META) in DISCOVERY_DOCUMENTS:
+            return
         self.pages += 1
         if self.max_pages and self.pages >= self.max_pages:
-            self.stop("max_pages")
+            self.budget_spent()
+
+    def budget_spent(self) -> None:
+        """``max_pages`` pages fetched: nothing new is requested. When nothing else is waiting the
+        run goes on to its natural end (it fetched everything it discovered: complete); otherwise it
+        stops now and what was waiting is counted ``left-behind/run-budget``."""
+        context = crawl_context(self.crawler)
+        if context is not None:
+            context.budget_spent = True
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:
+            engine = None
+        scheduler = getattr(engine, "scheduler", None) if engine is not None else None
+        waiting = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else None
+        in_flight = len(engine.downloader.active) if engine is not None else 0
+        if waiting == 0 and in_flight <= 1:
+            logger.info("Limit max_pages=%s reached with nothing left to fetch", self.max_pages)
+            return
+        if waiting:
+            left_behind(self.stats, "run-budget", n=waiting)
+        self.stop("max_pages")
 
     def stop(self, which: str) -> None:
         """Count ``limit-hit/<which>``, tell waiting components, and close the spider with that reason."""
@@ -355,6 +393,10 @@ class RunLimits:
             engine = self.crawler.engine
         except RuntimeError:  # no crawl running (component exercised alone)
             engine = None
+        if which == "max_run_seconds" and engine is not None:
+            scheduler = getattr(engine, "scheduler", None)
+            if scheduler is not None and hasattr(scheduler, "__len__"):
+                left_behind(self.stats, "run-time", n=len(scheduler))
         if engine is not None and engine.spider is not None:
             # Scrapy's close reasons for these limits, which the run summary already names.
             _schedule_coro(engine.close_spider_async(reason=CLOSE_REASONS[which]))
@@ -367,6 +409,7 @@ class RunLimits:
         for slot in list(getattr(engine.downloader, "slots", {}).values()):
             while slot.queue:
                 request, waiting = slot.queue.popleft()
+                left_behind(self.stats, "run-time" if self.stopping == "max_run_seconds" else "run-budget", [request.url])
                 waiting.errback(IgnoreRequest(f"run stopping: not fetching {request.url}"))
                 dropped += 1
         if dropped:

@@ -27,17 +27,21 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from pipelines.config import Source, load_sources
 from pipelines.urls import canonicalize_url, is_comment_or_share_variant
 from spiders.detect import detect
+from spiders.context import CrawlContext
 from spiders.discovery import (
+    SITEMAP_MAX_URLS,
     DiscoveryError,
     UrlRules,
     maybe_gunzip,
-    parse_feed,
-    parse_sitemap,
+    read_feed,
+    read_sitemap,
     skip_by_extension,
     sniff,
 )
-from spiders.outcomes import count, list_page, listed_urls
-from spiders.seen import KIND_META, UPDATED_META
+from spiders.frontier import Frontier, left_behind
+from spiders.outcomes import count, cpu_time, list_page, listed_urls
+from spiders.items import StagedPage
+from spiders.seen import KIND_META, SEEN_META, UPDATED_META
 from spiders.traps import wordpress_junk
 from spiders.warc import WARC_ID_META
 
@@ -60,8 +64,8 @@ def new_run_id() -> str:
 
 
 def source_settings(source: Source, max_pages: int | None = None) -> dict[str, Any]:
-    """The Scrapy settings a source's ``politeness`` and ``limits`` imply (``max_pages`` caps
-    ``limits.max_pages``)."""
+    """The Scrapy settings a source's ``politeness`` and ``limits`` imply (``max_pages``, the
+    command line's cap, becomes ``NEWSARCHIVE_MAX_PAGES``)."""
     settings: dict[str, Any] = {}
     pol, lim = source.politeness, source.limits
     if pol.download_delay is not None:
@@ -75,11 +79,9 @@ def source_settings(source: Source, max_pages: int | None = None) -> dict[str, A
     if pol.user_agent:
         settings["USER_AGENT"] = pol.user_agent
     settings["DEPTH_LIMIT"] = lim.max_depth + DEPTH_SLACK
-    pages = [p for p in (lim.max_pages, max_pages) if p]
-    if pages:
-        settings["CLOSESPIDER_PAGECOUNT"] = min(pages)
-    if lim.max_run_seconds:
-        settings["CLOSESPIDER_TIMEOUT"] = lim.max_run_seconds
+    if max_pages:
+        # the page budget itself is decided in one place, spiders.limits.run_budget
+        settings["NEWSARCHIVE_MAX_PAGES"] = max_pages
     settings["NEWSARCHIVE_SOURCE"] = source.id
     return settings
 
@@ -103,17 +105,29 @@ class NewsSpider(scrapy.Spider):
         spider.run_id = spider.run_id_arg or settings.get("NEWSARCHIVE_RUN_ID") or new_run_id()
         if not RUN_ID_RE.match(spider.run_id):
             raise ValueError(f"bad run id {spider.run_id!r}: expected YYYYMMDDTHHMMSSZ-<6 hex>")
-        cap = spider.max_pages or settings.getint("NEWSARCHIVE_MAX_PAGES") or None
         # Settings are not frozen until the spider exists: apply the source's own at "spider"
-        # priority, so -s on the command line still overrides them.
-        settings.setdict(source_settings(spider.source, cap), priority="spider")
+        # priority, so -s on the command line still overrides them. (-a max_pages becomes
+        # NEWSARCHIVE_MAX_PAGES; the budget itself is decided by spiders.limits.run_budget.)
+        settings.setdict(source_settings(spider.source, spider.max_pages), priority="spider")
+        # One crawler per source: no more requests in the downloader than the source's hosts take.
+        # More would leave the scheduler at once (while robots.txt is fetched, say) and go out in an
+        # order fixed before the feed that lists today's articles was even parsed.
+        domains = max(1, len(spider.source.domains()))
+        settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") * domains, priority="spider")
         settings.set("NEWSARCHIVE_RUN_ID", spider.run_id, priority="spider")
         spider.rules = UrlRules(spider.source)
         spider.max_depth = spider.source.limits.max_depth
-        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS", 80)
-        spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES", 50 * 1024 * 1024)
+        spider.min_words = settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS")
+        spider.feed_max_bytes = settings.getint("NEWSARCHIVE_FEED_MAX_BYTES")
         spider.allowed_domains = spider.source.domains()
-        spider.robots_sitemaps = settings.getbool("NEWSARCHIVE_ROBOTS_SITEMAPS", True) and not spider.source.sitemaps
+        spider.robots_sitemaps = settings.getbool("NEWSARCHIVE_ROBOTS_SITEMAPS") and not spider.source.sitemaps
+        spider.frontier = Frontier(
+            article_patterns=[re.compile(p) for p in spider.source.article_patterns],
+            pattern_cap=settings.getint("NEWSARCHIVE_PATTERN_CAP"),
+            sitemap_max_entries=settings.getint("NEWSARCHIVE_SITEMAP_MAX_ENTRIES"),
+        )
+        spider.context = CrawlContext(spider.source, spider.run_id, spider.frontier)
+        crawler.newsarchive = spider.context
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
@@ -136,22 +150,31 @@ class NewsSpider(scrapy.Spider):
     # -- requests
 
     async def start(self) -> AsyncIterator[Request]:
-        """Sitemaps and feeds first (they list the news), then start pages."""
-        for url in self.source.sitemaps:
-            if (req := self._request(url, "sitemap", depth=0, listed=True)) is not None:
-                yield req
+        """Feeds, sitemaps, then start pages (the frontier's priorities order them too)."""
         for url in self.source.feeds:
             if (req := self._request(url, "feed", depth=0, listed=True)) is not None:
+                yield req
+        for url in self.source.sitemaps:
+            if (req := self._request(url, "sitemap", depth=0, listed=True)) is not None:
                 yield req
         for url in self.source.start_urls:
             if (req := self._request(url, "start", depth=0, listed=True)) is not None:
                 yield req
 
     def _request(
-        self, url: str, kind: str, *, depth: int, listed: bool = False, updated: datetime | None = None
+        self,
+        url: str,
+        kind: str,
+        *,
+        depth: int,
+        listed: bool = False,
+        updated: datetime | None = None,
+        listed_by: str | None = None,
+        date: datetime | None = None,
+        priority: int | None = None,
     ) -> Request | None:
-        """A request for ``url`` unless it was requested already (any variant of it) or the
-        source's rules exclude it."""
+        """A request for ``url`` at its frontier priority, unless it was requested already (any
+        variant of it), the source's rules exclude it, or a cap leaves it behind (counted)."""
         url = urldefrag(url)[0]
         if is_comment_or_share_variant(url):
             # fetch the post itself, not its ?replytocom= view; the junk link is counted as a trap
@@ -163,10 +186,17 @@ class NewsSpider(scrapy.Spider):
         if not self.rules.allowed(url, listed=listed) or skip_by_extension(url):
             return None
         self._requested.add(key)
+        if priority is None:
+            priority = self.frontier.priority(url, kind, listed_by=listed_by, date=date or updated)
+        if kind in ("page", "start") and self.context.budget_spent:
+            left_behind(self.crawler.stats, "run-budget", [url])
+            return None
+        if self.frontier.capped(url, priority):
+            left_behind(self.crawler.stats, "pattern-cap", [url])
+            return None
         meta: dict[str, Any] = {KIND_META: kind, DEPTH_META: depth, LISTED_META: listed}
         if updated is not None:
             meta[UPDATED_META] = updated
-        priority = 10 if kind in ("sitemap", "feed") else 0
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
@@ -189,7 +219,9 @@ class NewsSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Every response: sniff what it is, then parse it as a sitemap, a feed or a page."""
         try:
-            yield from self._parse(response)
+            with cpu_time(self.crawler.stats, "parse"):
+                results = list(self._parse(response))
+            yield from results
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
             log.error("news: cannot process %s: %s: %s", response.url, type(exc).__name__, exc)
             count(self.crawler.stats, "failed", "parse-error", url=response.url)
@@ -217,18 +249,40 @@ class NewsSpider(scrapy.Spider):
         if key in self._parsed_documents:
             return
         self._parsed_documents.add(key)
+        stats = self.crawler.stats
         try:
-            found = parse_sitemap(body, response.url) if kind == "sitemap" else parse_feed(body, response.url)
+            listing = read_sitemap(body, response.url) if kind == "sitemap" else read_feed(body, response.url)
         except DiscoveryError as exc:
             log.warning("news: bad %s %s: %s", kind, response.url, exc)
-            count(self.crawler.stats, "failed", f"bad-{kind}", url=response.url)
+            count(stats, "failed", f"bad-{kind}", url=response.url)
             return
-        self.crawler.stats.inc_value(f"newsarchive/discovered/{kind}", len(found))
-        for entry in found:
+        if listing.repaired:
+            count(stats, "repaired", kind, url=response.url)
+            log.info("news: %s %s is not well-formed XML; read after repairing its references", kind, response.url)
+        if listing.over_protocol_limit:
+            left_behind(stats, "sitemap-protocol-limit", n=listing.over_protocol_limit)
+            log.info("news: sitemap %s lists more than %d URLs; %d not read", response.url, SITEMAP_MAX_URLS, listing.over_protocol_limit)
+        stats.inc_value(f"newsarchive/discovered/{kind}", len(listing.found))
+        cap = self.frontier.sitemap_max_entries if kind == "sitemap" else 0
+        added, over_cap, over_pattern = 0, [], []
+        for priority, entry, date in self.frontier.rank(listing.found, kind):
             next_kind = "sitemap" if entry.kind == "sitemap" else "page"
-            req = self._request(entry.url, next_kind, depth=0, listed=True, updated=entry.updated)
+            if self.frontier.pattern_full(entry.url, priority):
+                over_pattern.append(entry.url)  # decided before the costlier canonical-URL check
+                continue
+            if cap and added >= cap:
+                over_cap.append(entry.url)
+                continue
+            req = self._request(
+                entry.url, next_kind, depth=0, listed=True, updated=entry.updated, listed_by=entry.listed_by, priority=priority
+            )
             if req is not None:
+                added += 1
                 yield req
+        left_behind(stats, "pattern-cap", over_pattern)
+        if over_cap:
+            left_behind(stats, "sitemap-cap", over_cap)
+            log.info("news: sitemap %s: %d entries over NEWSARCHIVE_SITEMAP_MAX_ENTRIES=%d left for later runs", response.url, len(over_cap), cap)
 
     def _parse_page(self, response: TextResponse) -> Iterator[Any]:
         verdict = detect(
@@ -259,23 +313,23 @@ class NewsSpider(scrapy.Spider):
         self._requested.add(key)
         return False
 
-    def _item(self, response: TextResponse, reason: str) -> dict[str, Any]:
+    def _item(self, response: TextResponse, reason: str) -> StagedPage:
         def header(name: bytes) -> str | None:
             value = response.headers.get(name)
             return value.decode("latin-1") if value else None
 
         self.crawler.stats.inc_value(f"newsarchive/detected/{reason}")
-        return {
-            "url": response.url,
-            "html": response.text,
-            "status": response.status,
-            "etag": header(b"ETag"),
-            "last_modified": header(b"Last-Modified"),
-            "warc_record_id": response.meta.get(WARC_ID_META),
-            "fetched_at": datetime.now(timezone.utc),
-            "seen": response.meta.get("newsarchive_seen"),
-            "detected_by": reason,
-        }
+        return StagedPage(
+            url=response.url,
+            html=response.text,
+            status=response.status,
+            fetched_at=datetime.now(timezone.utc),
+            detected_by=reason,
+            etag=header(b"ETag"),
+            last_modified=header(b"Last-Modified"),
+            warc_record_id=response.meta.get(WARC_ID_META),
+            seen=response.meta.get(SEEN_META),
+        )
 
     def _follow(self, response: TextResponse) -> Iterator[Request]:
         depth = int(response.meta.get(DEPTH_META, 0))

@@ -12,6 +12,9 @@ retry-after-wait, soft-404, bad-encoding, bad-feed, private-address, limit-hit.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 PREFIX = "newsarchive/outcome/"
@@ -65,3 +68,18 @@ def collect(stats_dict: dict[str, Any]) -> dict[str, int]:
         for key, value in sorted(stats_dict.items())
         if key.startswith(PREFIX) and isinstance(value, (int, float))
     }
+
+
+CPU_PREFIX = "newsarchive/cpu_seconds/"
+
+
+@contextmanager
+def cpu_time(stats: Any, component: str) -> Iterator[None]:
+    """Add the CPU seconds the calling thread spends in the block to ``newsarchive/cpu_seconds/<component>``
+    (the run summary's ``cpu_seconds``; ``bench/crawl.py`` divides them by pages)."""
+    start = time.thread_time()
+    try:
+        yield
+    finally:
+        if stats is not None:
+            stats.inc_value(CPU_PREFIX + component, time.thread_time() - start, start=0.0)

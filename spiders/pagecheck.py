@@ -124,8 +124,8 @@ class PageCheckMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.stats = crawler.stats
-        self.min_bytes = settings.getint("NEWSARCHIVE_PAGE_MIN_BYTES", 512)
-        self.max_depth = settings.getint("NEWSARCHIVE_HTML_MAX_DEPTH", 250)
+        self.min_bytes = settings.getint("NEWSARCHIVE_PAGE_MIN_BYTES")
+        self.max_depth = settings.getint("NEWSARCHIVE_HTML_MAX_DEPTH")
         self.max_words = settings.getint("NEWSARCHIVE_SOFT404_MAX_WORDS", 200)
 
     @classmethod

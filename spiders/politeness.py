@@ -86,8 +86,8 @@ class CrawlDelayMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.user_agent: str = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
-        self.max_delay = settings.getfloat("NEWSARCHIVE_CRAWL_DELAY_MAX", 60.0)
-        self.margin = settings.getfloat("NEWSARCHIVE_CRAWL_DELAY_MARGIN", 0.1)
+        self.max_delay = settings.getfloat("NEWSARCHIVE_CRAWL_DELAY_MAX")
+        self.margin = settings.getfloat("NEWSARCHIVE_CRAWL_DELAY_MARGIN")
         self.delays: dict[str, float] = {}  # host name -> crawl delay in seconds
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
@@ -160,9 +160,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 120.0)
-        self.backoff_base = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX")
+        self.backoff_base = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX")
         self._waits: set[Deferred[None]] = set()
         self._stopping = False
         self.clock: Any = None  # IReactorTime; the running reactor unless a test injects one

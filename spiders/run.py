@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-pages", type=int, help="cap on pages fetched per source")
     parser.add_argument("--allow-loopback", action="store_true", help="allow 127.0.0.0/8 (demo and tests only)")
     parser.add_argument("--work-dir", help="keep the local WARC/JSONL files here (default: a temp dir)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="Scrapy's log on stderr too (on a terminal it goes to a file)")
     parser.add_argument(
         "--set", "-s", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting"
     )
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
     settings = get_project_settings()
-    upload = settings.getbool("NEWSARCHIVE_UPLOAD", True) and overrides.get("NEWSARCHIVE_UPLOAD", "1") not in ("0", "False", "false")
+    upload = settings.getbool("NEWSARCHIVE_UPLOAD") and overrides.get("NEWSARCHIVE_UPLOAD", "1") not in ("0", "False", "false")
     storage = None
     if upload:
         try:
@@ -127,19 +128,31 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from spiders.news import NewsSpider
+    from spiders.progress import Progress, final_line, route_logs
 
+    log_file = route_logs(settings, run_id, args.verbose)
+    if log_file is not None:
+        print(f"newsarchive crawl: run {run_id}, log in {log_file}", file=sys.stderr)
     process = CrawlerProcess(settings)
     crawlers = []
     for source in selected:
         crawler = process.create_crawler(NewsSpider)
         process.crawl(crawler, source=source.id, sources=str(config.path), run_id=run_id, max_pages=args.max_pages)
         crawlers.append((source.id, crawler))
-    process.start()
+    progress = Progress(crawlers) if log_file is not None else None
+    if progress is not None:
+        progress.start()
+    try:
+        process.start()
+    finally:
+        if progress is not None:
+            progress.stop()
 
     summaries: dict[str, dict[str, Any]] = {}
     missing = []
     for source_id, crawler in crawlers:
-        summary = getattr(crawler, "newsarchive_summary", None)
+        context = getattr(crawler, "newsarchive", None)
+        summary = context.summary if context is not None else None
         if summary is None:
             missing.append(source_id)
         else:
@@ -153,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         except StorageError as exc:
             print(json.dumps(doc))
             return _fail(f"run {run_id}: cannot write {layout.run_summary_key(run_id)}: {exc}", EXIT_STAGING_FAILED)
+    for source_id, summary in summaries.items():
+        print(final_line(source_id, summary), file=sys.stderr)
     print(json.dumps(doc, default=str))
     if missing:
         return _fail(f"run {run_id}: crawl of {', '.join(missing)} did not finish (see the log above)", EXIT_STAGING_FAILED)

@@ -31,6 +31,8 @@ from scrapy.utils.defer import deferred_from_coro
 
 from pipelines import layout
 from pipelines.urls import canonicalize_url
+from spiders.context import crawl_context
+from spiders.items import StagedPage
 from spiders.outcomes import count
 from spiders.staging import STORAGE_ERRORS_STAT, get_storage
 
@@ -125,7 +127,8 @@ class SeenUrlsMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         from pipelines.storage import ObjectNotFound, StorageError
 
-        source_id = spider.source.id  # type: ignore[attr-defined]
+        context = crawl_context(self.crawler)
+        source_id = context.source.id if context is not None else spider.name
         storage = get_storage(self.crawler)
         data = None
         if storage is not None:
@@ -145,25 +148,25 @@ class SeenUrlsMiddleware:
         log.info("seen: %d known article URL(s) for %s", len(self.seen.urls), source_id)
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
-        if self.seen is None or not isinstance(item, dict) or "article" not in item:
+        if self.seen is None or not isinstance(item, StagedPage) or item.article is None:
             return
         self._remember(self.seen, item)
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
         # same text behind new validators (a comment count changed the ETag): remember the new
         # validators so the next run gets its 304
-        if self.seen is not None and isinstance(item, dict) and item.get("unchanged"):
+        if self.seen is not None and isinstance(item, StagedPage) and item.unchanged:
             self._remember(self.seen, item)
 
     @staticmethod
-    def _remember(seen: SeenUrls, item: dict[str, Any]) -> None:
+    def _remember(seen: SeenUrls, item: StagedPage) -> None:
         """Record the item's URL with the validators and content hash it was fetched with."""
         seen.record(
-            item["url"],
-            etag=item.get("etag"),
-            last_modified=item.get("last_modified"),
-            fetched_at=(item.get("fetched_at") or datetime.now(timezone.utc)).isoformat(),
-            content_hash=item.get("content_hash"),
+            item.url,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            fetched_at=(item.fetched_at or datetime.now(timezone.utc)).isoformat(),
+            content_hash=item.content_hash,
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -39,7 +39,8 @@ DOWNLOAD_TIMEOUT = 30
 REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 3
 DEPTH_PRIORITY = 0
-# A crawl is bounded by the source's limits (max_pages / max_run_seconds), set per source.
+# Scrapy's own page/time closes stay off: RunLimits (spiders/limits.py) applies the run budget,
+# counting pages of the source only (not robots.txt, feeds or sitemaps).
 CLOSESPIDER_PAGECOUNT = 0
 CLOSESPIDER_TIMEOUT = 0
 
@@ -50,8 +51,21 @@ LOG_LEVEL = "INFO"
 # brings it back for debugging.
 STATS_DUMP = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control extension would serve an HTTP endpoint that runs Python code sent to
+# it inside the crawler, and write its token to a job file in the user's profile: never on.
+REMOTE_CONTROL_ENABLED = False
+# The frontier (spiders/frontier.py) decides the order by priority; within one priority the order
+# it yields (best first) is kept: FIFO, not Scrapy's default LIFO.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# ... and a request leaves the scheduler only when its download slot can take it (no queue of
+# requests chosen early in a slot): spiders.frontier.FrontierDownloader
+DOWNLOADER = "spiders.frontier.FrontierDownloader"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy 2.19 starts about CONCURRENT_ITEMS asyncio tasks per callback result; a page yields one
+# item, so 100 (the default) only costs reactor time (bench/crawl.py: ~1.5x pages/s at 4).
+CONCURRENT_ITEMS = 4
 
 # --- newsarchive components ------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
@@ -105,6 +119,12 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS.update({"spiders.limits.RunLimits": 50})
 RETRY_PRIORITY_ADJUST = 10  # a retry goes ahead of the queue once its wait is over
 NEWSARCHIVE_MAX_RUN_SECONDS = 3600  # cap on any source's limits.max_run_seconds (0: none)
+# --- run budget and frontier (defaults that hold without configuration; docs/crawling.md) ---
+NEWSARCHIVE_DEFAULT_MAX_PAGES = 2000  # pages of a source per run when limits.max_pages is not set
+NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS = 1800  # seconds per source and run when limits.max_run_seconds is not set
+NEWSARCHIVE_SITEMAP_MAX_ENTRIES = 1000  # entries one sitemap may add to a run (best first)
+NEWSARCHIVE_EXTRACT_WORKERS = 1  # extraction processes beside the reactor (0: extract on the reactor thread)
+NEWSARCHIVE_PATTERN_CAP = 20  # URLs per pattern (numbers replaced) per run, unless listed by a feed or article-shaped
 NEWSARCHIVE_RUN_LIMITS_ENABLED = True
 NEWSARCHIVE_RETRY_SLOW_BODY = False  # a body that dripped past DOWNLOAD_TIMEOUT is not retried
 NEWSARCHIVE_CRAWL_DELAY_MAX = 60.0  # robots.txt Crawl-delay above this is capped (and logged)

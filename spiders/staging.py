@@ -29,10 +29,14 @@ from pipelines import layout
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
-from spiders.outcomes import count
+from spiders.context import crawl_context
+from spiders.items import StagedPage
+from spiders.outcomes import CPU_PREFIX, count, cpu_time
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from pipelines.models import Article
 
     from pipelines.storage import Storage
 
@@ -66,26 +70,28 @@ class RunContext:
 
 def get_storage(crawler: Crawler) -> Storage | None:
     """The crawl's bucket (one client per crawler), or ``None`` with ``NEWSARCHIVE_UPLOAD=False``."""
-    if not crawler.settings.getbool("NEWSARCHIVE_UPLOAD", True):
+    if not crawler.settings.getbool("NEWSARCHIVE_UPLOAD"):
         return None
-    storage = getattr(crawler, "_newsarchive_storage", None)
+    context = crawl_context(crawler)
+    storage = context.storage if context is not None else None
     if storage is None:
         from pipelines.storage import S3Settings, Storage
 
         storage = Storage(S3Settings.from_env())
-        crawler._newsarchive_storage = storage  # type: ignore[attr-defined]
+        if context is not None:
+            context.storage = storage
     return storage
 
 
 def run_context(crawler: Crawler) -> RunContext:
     """The crawler's :class:`RunContext`, created once (the spider must be set: call from
     ``spider_opened``/``open_spider`` onwards)."""
-    ctx = getattr(crawler, "_newsarchive_run", None)
-    if ctx is not None:
-        return ctx
-    spider = crawler.spider
-    source_id: str = spider.source.id  # type: ignore[union-attr]
-    run_id: str = spider.run_id  # type: ignore[union-attr]
+    context = crawl_context(crawler)
+    if context is None:
+        raise RuntimeError("staging needs the news spider's crawl context")
+    if context.staging is not None:
+        return context.staging
+    source_id, run_id = context.source.id, context.run_id
     root = crawler.settings.get("NEWSARCHIVE_WORK_DIR")
     temporary = not root
     base = Path(root) if root else Path(tempfile.mkdtemp(prefix="newsarchive-"))
@@ -99,7 +105,7 @@ def run_context(crawler: Crawler) -> RunContext:
         storage=get_storage(crawler),
         temporary=temporary,
     )
-    crawler._newsarchive_run = ctx  # type: ignore[attr-defined]
+    context.staging = ctx
     return ctx
 
 
@@ -141,6 +147,36 @@ def repair_markup(html: str) -> str | None:
     return html[:end] + "</title>" + html[end:]
 
 
+@dataclass
+class Extracted:
+    """What :func:`extract_page` found (picklable: it may come back from a worker process)."""
+
+    article: Article | None
+    reason: str | None
+    repaired: bool
+    cpu_seconds: float
+
+
+def extract_page(html: str, url: str, keep_comments: bool, rules: Any) -> Extracted:
+    """Extract one page (retrying once after :func:`repair_markup`); runs in a worker process when
+    ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0, else on the reactor thread."""
+    import time
+
+    start = time.thread_time()
+    result = extract_with_reason(html, url, keep_comments=keep_comments, rules=rules)
+    article, repaired = result.article, False
+    if article is None and (fixed := repair_markup(html)) is not None:
+        retry = extract_with_reason(fixed, url, keep_comments=keep_comments, rules=rules)
+        if retry.article is not None:
+            article, repaired = retry.article, True
+    return Extracted(article, result.reason, repaired, time.thread_time() - start)
+
+
+def _warm_up() -> None:
+    """Worker initializer: import the extractor once, before the first page arrives."""
+    import pipelines.extract  # noqa: F401
+
+
 def text_hash(text: str) -> str:
     """What "unchanged" means for an article's extracted text: :func:`pipelines.text.content_hash`."""
     return content_hash(text)
@@ -149,10 +185,8 @@ def text_hash(text: str) -> str:
 class StagingPipeline:
     """Extract each article page and stage it as one JSONL record (see the module docstring).
 
-    Items are dicts built by the ``news`` spider: ``url``, ``html``, ``status``, ``etag``,
-    ``last_modified``, ``warc_record_id``, ``fetched_at`` and ``seen`` (the URL's seen-state
-    entry, if any). The returned item carries ``article`` (the staged record as a dict) and
-    ``content_hash``; the HTML is dropped from it.
+    Items are :class:`spiders.items.StagedPage` records built by the ``news`` spider. The returned
+    item carries ``article`` (the staged record as a dict) and ``content_hash``; its HTML is dropped.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -160,6 +194,8 @@ class StagingPipeline:
         self.stats = crawler.stats
         self._out = None
         self.staged = 0
+        self.workers = crawler.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
+        self._pool: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingPipeline:
@@ -168,8 +204,18 @@ class StagingPipeline:
     def open_spider(self, spider: Any = None) -> None:
         ctx = run_context(self.crawler)
         self._out = ctx.path(RECORDS_NAME).open("w", encoding="utf-8")
+        if self.workers > 0:
+            # extraction is CPU work: off the reactor thread, on the other cores (spawned, not
+            # forked: a forked Twisted process is not safe)
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
 
     def close_spider(self, spider: Any = None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._out is not None:
             self._out.close()
             self._out = None
@@ -177,43 +223,52 @@ class StagingPipeline:
         upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
         self.stats.set_value("newsarchive/staged_records", self.staged)
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
-        source = self.crawler.spider.source  # type: ignore[union-attr]
-        url = item["url"]
+    async def process_item(self, item: StagedPage, spider: Any = None) -> StagedPage:
+        context = crawl_context(self.crawler)
+        assert context is not None, "staging needs the news spider's crawl context"
+        source = context.source
         # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged
-        html = item.pop("html")
+        html, item.html = item.html or "", None
+        args = (html, item.url, source.keep_comments, source.cleaning)
         try:
-            result = extract_with_reason(html, url, keep_comments=source.keep_comments, rules=source.cleaning)
+            if self._pool is not None:
+                import asyncio
+
+                extracted = await asyncio.wrap_future(self._pool.submit(extract_page, *args))
+            else:
+                extracted = extract_page(*args)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
-            log.error("staging: extraction crashed on %s: %s: %s", url, type(exc).__name__, exc)
+            log.error("staging: extraction crashed on %s: %s: %s", item.url, type(exc).__name__, exc)
             count(self.stats, "failed", "extract-error")
             raise DropItem(f"extraction crashed: {type(exc).__name__}", log_level="INFO") from None
-        article = result.article
-        if article is None and (repaired := repair_markup(html)) is not None:
-            retry = extract_with_reason(repaired, url, keep_comments=source.keep_comments, rules=source.cleaning)
-            if retry.article is not None:
-                article = retry.article
-                count(self.stats, "repaired", "markup", url=url)
-                log.warning("staging: %s has broken markup (unclosed <title>); extracted after repair", url)
+        self.stats.inc_value(CPU_PREFIX + "extract", extracted.cpu_seconds, start=0.0)
+        with cpu_time(self.stats, "stage"):
+            return self._stage(item, extracted, context)
+
+    def _stage(self, item: StagedPage, extracted: Extracted, context: Any) -> StagedPage:
+        source, url, article = context.source, item.url, extracted.article
+        if extracted.repaired:
+            count(self.stats, "repaired", "markup", url=url)
+            log.warning("staging: %s has broken markup (unclosed <title>); extracted after repair", url)
         if article is None:
-            reason = (result.reason or "no-article").split(":")[0].strip().replace(" ", "-")
+            reason = (extracted.reason or "no-article").split(":")[0].strip().replace(" ", "-")
             count(self.stats, "not-article", reason)
-            raise DropItem(f"not an article after extraction ({result.reason})", log_level="INFO")
+            raise DropItem(f"not an article after extraction ({extracted.reason})", log_level="INFO")
         digest = text_hash(article.text)
-        seen = item.get("seen") or {}
+        seen = item.seen or {}
         if seen.get("content_hash") == digest:
             count(self.stats, "skipped-seen", "unchanged")
-            item["content_hash"] = digest
-            item["unchanged"] = True
+            item.content_hash = digest
+            item.unchanged = True
             raise DropItem("seen before with the same text", log_level="INFO")
         updates: dict[str, Any] = {
             "source": source.id,
-            "run_id": self.crawler.spider.run_id,  # type: ignore[union-attr]
-            "fetched_at": item.get("fetched_at") or datetime.now(timezone.utc),
-            "http_status": item.get("status"),
-            "etag": item.get("etag"),
-            "last_modified": item.get("last_modified"),
-            "warc_record_id": item.get("warc_record_id"),
+            "run_id": context.run_id,
+            "fetched_at": item.fetched_at or datetime.now(timezone.utc),
+            "http_status": item.status,
+            "etag": item.etag,
+            "last_modified": item.last_modified,
+            "warc_record_id": item.warc_record_id,
         }
         if not article.url:
             updates["url"] = url
@@ -226,19 +281,19 @@ class StagingPipeline:
             updates["source_tags"] = list(source.tags)
         article = article.model_copy(update=updates)
         assert self._out is not None
-        self._out.write(article.to_json() + "\n")
-        self._out.flush()
+        self._out.write(article.to_json() + "\n")  # buffered: the file is uploaded at close
         self.staged += 1
         count(self.stats, "extracted")
-        item["article"] = article.to_json_dict()
-        item["content_hash"] = digest
+        item.article = article.to_json_dict()
+        item.content_hash = digest
         return item
 
 
 def cleanup(crawler: Crawler) -> None:
     """Remove the local work directory when it was a temporary one and the files went to the
     bucket (without a bucket the local files are all there is: they stay, and are logged)."""
-    ctx = getattr(crawler, "_newsarchive_run", None)
+    context = crawl_context(crawler)
+    ctx = context.staging if context is not None else None
     if ctx is not None and ctx.temporary and ctx.storage is None:
         log.info("staging: no bucket; staged files kept in %s", ctx.work_dir)
     elif ctx is not None and ctx.temporary:

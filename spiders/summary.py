@@ -3,8 +3,8 @@
 :class:`RunSummary` collects every ``newsarchive/outcome/...`` stat (whoever counted it, see
 :mod:`spiders.outcomes`), the listed pages (failures and skips with their URL), the close
 reason and the limits that stopped the crawl, then writes
-``staging/<run_id>/<source>/summary.json`` and keeps the dict on ``crawler.newsarchive_summary``
-for ``spiders.run`` to assemble ``run.json``.
+``staging/<run_id>/<source>/summary.json`` and keeps the dict on the crawl context
+(:class:`spiders.context.CrawlContext`) for ``spiders.run`` to assemble ``run.json``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from pipelines import layout
-from spiders.outcomes import PAGES_STAT, collect
+from spiders.context import crawl_context
+from spiders.frontier import EXAMPLES_STAT, LEFT_BEHIND
+from spiders.outcomes import CPU_PREFIX, PAGES_STAT, collect
 from spiders.staging import STORAGE_ERRORS_STAT, SUMMARY_NAME, cleanup, run_context
 
 if TYPE_CHECKING:
@@ -47,6 +49,11 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         if key.startswith("newsarchive/storage_error/")
     }
 
+    left = {key.split("/", 1)[1]: value for key, value in outcomes.items() if key.startswith(LEFT_BEHIND + "/")}
+    cut_short = bool(left.get("run-budget") or left.get("run-time"))
+    if left.get("run-budget"):
+        limits.append("max_pages")
+
     def iso(value: Any) -> str | None:
         return value.isoformat() if isinstance(value, datetime) else None
 
@@ -56,13 +63,18 @@ def build_summary(stats: dict[str, Any], *, source_id: str, run_id: str, reason:
         "started_at": iso(stats.get("start_time")),
         "finished_at": iso(stats.get("finish_time")) or datetime.now(timezone.utc).isoformat(),
         "finish_reason": reason,
-        "complete": reason == "finished",
+        # complete: the run ended on its own and its budget left nothing behind (caps may have:
+        # they are policy, listed in left_behind)
+        "complete": reason == "finished" and not cut_short,
         "limits_hit": sorted(set(limits)),
+        "left_behind": left,
+        "left_behind_examples": dict(stats.get(EXAMPLES_STAT) or {}),
         "outcomes": outcomes,
         "pages": list(stats.get(PAGES_STAT) or []),
         "requests": int(stats.get("downloader/request_count", 0)),
         "responses": int(stats.get("downloader/response_count", 0)),
         "staged_records": int(stats.get("newsarchive/staged_records", 0)),
+        "cpu_seconds": {k[len(CPU_PREFIX):]: round(v, 3) for k, v in sorted(stats.items()) if k.startswith(CPU_PREFIX)},
         "storage_errors": storage_errors,
         "ok": not stats.get(STORAGE_ERRORS_STAT),
         "files": {
@@ -105,7 +117,9 @@ class RunSummary:
                 log.error("summary: cannot write %s: %s", ctx.key(SUMMARY_NAME), exc)
                 summary["storage_errors"]["summary"] = str(exc)
                 summary["ok"] = False
-        self.crawler.newsarchive_summary = summary  # type: ignore[attr-defined]
+        context = crawl_context(self.crawler)
+        if context is not None:
+            context.summary = summary
         flat = ", ".join(f"{k}={v}" for k, v in summary["outcomes"].items() if "/" not in k)
         log.info("summary %s/%s (%s): %s", ctx.run_id, ctx.source_id, reason, flat or "nothing fetched")
         cleanup(self.crawler)

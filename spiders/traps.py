@@ -138,9 +138,9 @@ class TrapFilterMiddleware(BaseSpiderMiddleware):
         super().__init__(crawler)
         settings = crawler.settings
         self.stats = crawler.stats
-        self.chain_budget = settings.getint("NEWSARCHIVE_TRAP_CHAIN_BUDGET", 3)
-        self.max_segments = settings.getint("NEWSARCHIVE_TRAP_MAX_SEGMENTS", 15)
-        self.max_url_length = settings.getint("NEWSARCHIVE_TRAP_MAX_URL_LENGTH", 2000)
+        self.chain_budget = settings.getint("NEWSARCHIVE_TRAP_CHAIN_BUDGET")
+        self.max_segments = settings.getint("NEWSARCHIVE_TRAP_MAX_SEGMENTS")
+        self.max_url_length = settings.getint("NEWSARCHIVE_TRAP_MAX_URL_LENGTH")
         self._logged: set[tuple[str, str]] = set()
 
     def _drop(self, request: Request, reason: str, pattern: str | None = None) -> None:

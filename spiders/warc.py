@@ -20,6 +20,7 @@ from scrapy import signals
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from spiders.outcomes import cpu_time
 from spiders.staging import WARC_NAME, run_context, upload
 
 if TYPE_CHECKING:
@@ -80,7 +81,8 @@ class WarcWriter:
         if self._writer is None:
             return
         try:
-            record_id = self.write(request, response)
+            with cpu_time(self.stats, "warc"):
+                record_id = self.write(request, response)
         except Exception as exc:  # noqa: BLE001 - archiving one response must not stop the crawl
             log.error("warc: cannot write %s: %s: %s", response.url, type(exc).__name__, exc)
             self.stats.inc_value("newsarchive/warc/errors")

@@ -8,7 +8,7 @@ import pytest
 
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
 from spiders.decoding import BadFeed, CharsetRepairMiddleware, choose_encoding, html_depth, parse_xml_safely
 from spiders.outcomes import stat_key
 

@@ -10,9 +10,21 @@ import sys
 from pathlib import Path
 
 import lxml.html
+import numpy as np
 import pytest
 
-from pipelines.dedup import MANIFEST_KEY, DedupConfig, Deduplicator, DedupState, find_duplicates
+from pipelines import layout
+from pipelines.dedup import (
+    MANIFEST_KEY,
+    DedupConfig,
+    Deduplicator,
+    DedupState,
+    DedupStateError,
+    FlushResult,
+    NearDuplicateIndex,
+    StoredDedupState,
+    find_duplicates,
+)
 from pipelines.models import Article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,9 +112,19 @@ def run(dedup: Deduplicator, records: list[Article]) -> list[Article]:
     return list(dedup(records))
 
 
-def test_url_variants_same_text_revisions_and_rerun(stories: list[list[str]]) -> None:
-    state = DedupState()
-    dedup = Deduplicator(state)
+@pytest.fixture(params=["stored", "shared"])
+def any_state(request: pytest.FixtureRequest) -> DedupState:
+    """Each kind of dedup state, as the stage sees it: stored (in memory, flushed to the bucket) and
+    shared (live in a real redis-server)."""
+    if request.param == "stored":
+        return StoredDedupState()
+    from pipelines.dedup import connect_shared_state
+
+    return connect_shared_state(request.getfixturevalue("redis_url"))
+
+
+def test_url_variants_same_text_revisions_and_rerun(any_state: DedupState, stories: list[list[str]]) -> None:
+    dedup = Deduplicator(any_state)
     base = "https://news.example.com/2024/05/01/story/"
     body = text(stories[0])
     first = run(dedup, [
@@ -132,6 +154,7 @@ def test_url_variants_same_text_revisions_and_rerun(stories: list[list[str]]) ->
         (r.duplicate_of, r.duplicate_kind, r.revision) for r in [*first, updated]
     ]
     assert dedup.outcomes["new"] == before["new"] and dedup.outcomes["revision"] == before["revision"]
+    assert isinstance(any_state, DedupState)
 
 
 @pytest.mark.integration
@@ -190,11 +213,12 @@ def test_segments_append_and_compact_keep_everything(storage, stories: list[list
     assert len(list(storage.list_keys("_state/dedup/segments/"))) == 1
 
     reloaded = DedupState.load(storage)
+    assert isinstance(reloaded, StoredDedupState)
+    # shingle counts survive compaction: they decide what is boilerplate
+    assert (reloaded.rows.shingle_df.table == state.rows.shingle_df.table).all()
     dedup = Deduplicator(reloaded)
     copies = run(dedup, [record(f"https://copy.example/{n}", text(edit(s))) for n, s in enumerate(stories[:3])])
     assert [c.duplicate_kind for c in copies] == ["near-duplicate"] * 3
-    # boilerplate counts survive compaction too: a fourth story with the same footer is not a copy
-    assert reloaded.index.paragraph_df.table.sum() == state.index.paragraph_df.table.sum()
 
 
 @pytest.mark.integration
@@ -260,3 +284,198 @@ def test_shared_backend_lets_workers_see_each_other_live(redis_url: str, stories
     assert rerun.revision == 1 and worker_b.outcomes["unchanged"] == 1
     with pytest.raises(Exception, match="index shape"):
         connect_shared_state(redis_url, DedupConfig(bands=21, rows=6))
+
+
+# --------------------------------------------------------------------------- regressions on inputs written here
+# Stories are word sequences drawn from a fixed vocabulary with a seeded generator (distinct texts with
+# no shared 5-word shingle by chance); the boilerplate and the reused paragraph are written here.
+
+VOCABULARY = (
+    "council budget river bridge school teacher harbour storm farmer market price train station mayor court "
+    "judge witness hospital nurse doctor patient museum painting festival music band stadium coach player "
+    "season league winter summer forest fire engine police officer street village city region minister "
+    "parliament vote election party leader union strike factory worker wage company profit bank loan tax "
+    "housing rent tenant landlord airport flight passenger delay weather rain flood road repair bus driver "
+    "library book author reader science study researcher university student exam result energy solar wind "
+    "power grid water supply drought crop harvest fishing boat coast tourism hotel visitor restaurant chef "
+    "menu bakery bread shop owner customer online sale report figure official statement plan project cost "
+    "delay opening ceremony award prize winner family child parent elderly care home volunteer charity fund"
+).split()
+CONNECTIVES = "the a of in on at for with after before while and but as by from to said will has".split()
+
+NEWSLETTER_AND_COOKIES = (
+    "Get the Harbourside Evening Digest delivered to your inbox every weekday at six: the day's local headlines, "
+    "weather and traffic, what is on this weekend and a letter from the editor. Signing up is free and you can "
+    "unsubscribe with one click at the bottom of any issue. We use cookies and similar technologies to keep you "
+    "signed in, to remember your settings, to measure how our pages are used and to show advertising that pays for "
+    "our reporting; you can accept all cookies, reject the optional ones or choose by purpose in the privacy centre "
+    "at any time. Our journalism is funded by readers: become a supporter today and help keep independent local "
+    "news free for everyone in the valley. Copyright Harbourside Media, all rights reserved; no part of this site "
+    "may be reproduced without written permission. Contact the newsroom, report an error or send us a tip using the "
+    "form on our contact page, or call the news desk during office hours from Monday to Friday."
+)
+REUSED_PARAGRAPH = (
+    "The regional transport authority said in a written statement that all services would be reviewed over the "
+    "coming months, that passengers would be consulted before any timetable change, and that a final decision on "
+    "the future of the night routes was expected before the end of the financial year."
+)
+
+
+def generated_story(seed: int, n_words: int) -> str:
+    """A distinct story of about ``n_words`` words in sentences and paragraphs of ~40 words."""
+    import random
+
+    rng = random.Random(seed)
+    paragraphs, sentence, paragraph = [], [], []
+    for n in range(n_words):
+        sentence.append(rng.choice(VOCABULARY if n % 3 else CONNECTIVES))
+        if len(sentence) >= rng.randint(9, 14):
+            paragraph.append(" ".join(sentence).capitalize() + ".")
+            sentence = []
+            if sum(len(x.split()) for x in paragraph) >= 40:
+                paragraphs.append(" ".join(paragraph))
+                paragraph = []
+    if sentence:
+        paragraph.append(" ".join(sentence).capitalize() + ".")
+    if paragraph:
+        paragraphs.append(" ".join(paragraph))
+    return "\n".join(paragraphs)
+
+
+def boilerplate_carriers(n: int, first_seed: int = 100) -> dict[str, str]:
+    """``n`` different short stories (45-75 words), each under the same long newsletter/cookie block
+    flattened into one paragraph and cut at a different length (55-100% of it)."""
+    block = NEWSLETTER_AND_COOKIES.split()
+    docs = {}
+    for i in range(n):
+        cut = " ".join(block[: len(block) * (55 + (i * 37) % 46) // 100])
+        docs[f"carrier-{i}"] = generated_story(first_seed + i, 45 + (i * 7) % 31) + "\n" + cut
+    return docs
+
+
+def test_short_stories_under_one_long_boilerplate_are_not_duplicates() -> None:
+    docs = boilerplate_carriers(12)
+    assert find_duplicates(docs) == []
+    # the kind this guards against: over whole texts alone, these pairs look like copies
+    assert len(find_duplicates(docs, config=DedupConfig(common_df=256))) >= 10
+
+
+def test_articles_reusing_a_paragraph_are_not_duplicates_and_similarity_covers_whole_texts() -> None:
+    docs = {}
+    for i in range(14):  # a dozen and more different articles carry the same paragraph
+        paragraphs = generated_story(200 + i, 90 + 10 * (i % 4)).split("\n")
+        paragraphs.insert(i % (len(paragraphs) + 1), REUSED_PARAGRAPH)
+        docs[f"article-{i}"] = "\n".join(paragraphs)
+    assert find_duplicates(docs) == []
+
+    index = NearDuplicateIndex()
+    for doc_id, body in list(docs.items())[:-1]:
+        index.add(doc_id, index.fingerprint(body))
+    similarities = [m.similarity for m in index.query(index.fingerprint(docs["article-13"]), threshold=0.0)]
+    assert similarities and max(similarities) < 0.5  # one shared paragraph, never a "1.0 over the remainder"
+
+
+def syndicated_copies(original: str) -> dict[str, str]:
+    paragraphs = original.split("\n")
+    half = (len(paragraphs) + 1) // 2
+    edited = " ".join("revised" if n % 45 == 20 else w for n, w in enumerate(original.split(" ")))
+    return {
+        "headline-lede-trailer": "\n".join(["Council approves harbour plan after long night", "PORT ELLEN (Wire) - " + paragraphs[0],
+                                            *paragraphs[1:], "This story was republished with permission of the wire service."]),
+        "cut-tail": "\n".join(paragraphs[: max(2, len(paragraphs) * 2 // 3)]),
+        "first-half-and-link": "\n".join([*paragraphs[:half], "Read the rest of this story on the publisher's site."]),
+        "edited-words": edited,
+        "with-partner-boilerplate": original + "\n" + NEWSLETTER_AND_COOKIES,
+    }
+
+
+def test_syndicated_copies_are_found_among_boilerplate_carriers() -> None:
+    original = generated_story(7, 320)
+    copies = syndicated_copies(original)
+    docs = {**boilerplate_carriers(10), "original": original, **copies}
+    found = find_duplicates(docs)
+    pairs = {frozenset((a, b)) for a, b, _ in found}
+    for kind in copies:
+        assert frozenset(("original", kind)) in pairs, f"{kind} copy not found"
+    assert not [p for p in pairs if any(d.startswith("carrier") for d in p)]
+    assert all(0.6 <= similarity <= 1.0 for _, _, similarity in found)
+
+
+def test_stage_learns_boilerplate_from_the_stream_and_still_finds_copies(any_state: DedupState) -> None:
+    dedup = Deduplicator(any_state)
+    carriers = [record(f"https://harbourside.example/news/{doc_id}", body) for doc_id, body in boilerplate_carriers(14).items()]
+    run(dedup, carriers)
+    common_df = any_state.config.common_df
+    # once common_df texts carried the block, it is boilerplate: later carriers are new stories
+    assert [c.duplicate_of for c in carriers[common_df:]] == [None] * (len(carriers) - common_df)
+    original = record("https://wire.example/harbour-plan", generated_story(7, 320))
+    copies = [record(f"https://partner{n}.example/story", body) for n, body in enumerate(syndicated_copies(original.text).values())]
+    run(dedup, [original, *copies])
+    assert [(c.duplicate_kind, c.duplicate_of) for c in copies] == [("near-duplicate", original.id)] * len(copies)
+
+
+def test_stored_flush_says_why_it_writes_nothing_or_cannot_write() -> None:
+    state = StoredDedupState()
+    assert state.flush(None, "run-0") == FlushResult(None, "nothing added since the last load or flush")
+    run(Deduplicator(state), [record("https://harbourside.example/news/a", generated_story(1, 200))])
+    with pytest.raises(DedupStateError, match="needs the bucket"):
+        state.flush(None, "run-1")
+
+
+def test_shared_flush_says_why_and_leaves_nothing_pending(redis_url: str) -> None:
+    from pipelines.dedup import connect_shared_state
+
+    worker_a = connect_shared_state(redis_url)
+    first = run(Deduplicator(worker_a), [record("https://harbourside.example/news/a", generated_story(1, 200))])[0]
+    result = worker_a.flush(None, "run-1")
+    assert not result.written and "Redis" in result.reason and "written when it was made" in result.reason
+    # nothing was held back: a worker connecting now sees the article, and its shingle counts
+    worker_b = connect_shared_state(redis_url)
+    again = run(Deduplicator(worker_b), [record("https://mirror.example/a", first.text)])[0]
+    assert (again.duplicate_kind, again.duplicate_of) == ("same-text", first.id)
+    fp = worker_b.index.fingerprint(first.text)
+    assert (worker_b.index.backend.shingle_counts(fp.sketch) >= 1).all()
+
+
+@pytest.mark.integration
+def test_shingle_counts_are_stored_with_the_index(storage) -> None:
+    state = DedupState.load(storage)
+    carriers = boilerplate_carriers(10)
+    run(Deduplicator(state), [record(f"https://harbourside.example/news/{i}", body) for i, body in carriers.items()])
+    written = state.flush(storage, "run-1")
+    assert written.written and str(written.segment).startswith(layout.DEDUP_STATE)
+    assert not state.flush(storage, "run-1").written
+
+    reloaded = DedupState.load(storage)  # a new run: the block is still known as boilerplate
+    late = run(Deduplicator(reloaded), [record("https://harbourside.example/news/late", next(iter(boilerplate_carriers(1, 999).values())))])
+    assert late[0].duplicate_of is None
+    without_counts = StoredDedupState()  # the same carriers alone would have paired the late one with an earlier one
+    run(Deduplicator(without_counts), [record(f"https://harbourside.example/news/{i}", b) for i, b in list(carriers.items())[:2]])
+    assert run(Deduplicator(without_counts), [record("https://harbourside.example/news/late2", late[0].text)])[0].duplicate_of
+
+
+def test_a_rerun_counts_no_shingle_twice() -> None:
+    state = StoredDedupState()
+    original = generated_story(7, 320)
+    records = lambda: [record("https://wire.example/harbour-plan", original),  # noqa: E731 - fresh records per run
+                       *(record(f"https://partner{n}.example/story", body) for n, body in enumerate(syndicated_copies(original).values()))]
+    first = run(Deduplicator(state), records())
+    counts = state.rows.shingle_df.table.copy()
+    again = run(Deduplicator(state), records())
+    assert [r.duplicate_of for r in again] == [r.duplicate_of for r in first]
+    assert (state.rows.shingle_df.table == counts).all()
+
+
+def test_shingle_counts_age_so_the_sketch_never_fills_up() -> None:
+    from pipelines.dedup.minhash import ShingleFrequency
+
+    counts = ShingleFrequency(width_bits=12)  # halves every 4096 insertions
+    block = np.arange(1, 101, dtype=np.uint32)
+    for _ in range(8):  # a footer on eight pages: common
+        counts.add(block)
+    assert (counts.counts(block) >= 8).all()
+    rng = np.random.default_rng(5)
+    for _ in range(41):  # then 4,100 other shingles go by: every counter is halved once
+        counts.add(np.unique(rng.integers(10**6, 2**32, 100, dtype=np.uint64).astype(np.uint32)))
+    assert (counts.counts(block) >= 4).all() and (counts.counts(block) <= 5).all()
+    assert counts.table.max() <= 5

@@ -27,7 +27,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
 from spiders.guard import (
     AddressRefused,
     PrivateAddressMiddleware,

@@ -18,7 +18,7 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
 from spiders.limits import (
     BoundedHttpCompressionMiddleware,
     CountingDepthMiddleware,
@@ -160,7 +160,7 @@ def test_depth_limit_is_counted() -> None:
 
 
 def test_run_limits_stop_once_at_max_pages() -> None:
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_PAGES": 3, "NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_PAGES": 3, "NEWSARCHIVE_MAX_RUN_SECONDS": 0, "NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS": 0})
     limits = RunLimits.from_crawler(crawler)
     limits.spider_opened(crawler._create_spider("s"))
     assert limits.max_pages == 3 and limits.max_run_seconds is None
@@ -182,7 +182,7 @@ def test_run_limits_stop_once_at_max_pages() -> None:
 def test_run_limits_take_the_smallest_of_source_and_settings() -> None:
     from pipelines.config import Limits
 
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_PAGES": 50, "NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_PAGES": 50, "NEWSARCHIVE_MAX_RUN_SECONDS": 0, "NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS": 0})
     limits = RunLimits.from_crawler(crawler)
     spider = crawler._create_spider("s")
     spider.source = type("S", (), {"limits": Limits(max_pages=10, max_depth=2)})()
@@ -191,7 +191,7 @@ def test_run_limits_take_the_smallest_of_source_and_settings() -> None:
 
 
 def test_scrapy_closespider_reasons_are_reported_as_limits() -> None:
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0, "NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS": 0})
     limits = RunLimits.from_crawler(crawler)
     limits.spider_closed(None, "closespider_timeout")
     assert crawler.stats.get_value(stat_key("limit-hit", "max_run_seconds")) == 1
@@ -232,7 +232,7 @@ def test_stop_drops_requests_waiting_in_downloader_slots() -> None:
 
     from twisted.internet.defer import Deferred
 
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0, "NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS": 0})
     limits = RunLimits.from_crawler(crawler)
     waiting = [Deferred() for _ in range(3)]
     failures: list[object] = []
@@ -248,7 +248,7 @@ def test_stop_drops_requests_waiting_in_downloader_slots() -> None:
 def test_a_graceful_shutdown_releases_waits_like_a_limit() -> None:
     from spiders.limits import run_stopping
 
-    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0})
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_MAX_RUN_SECONDS": 0, "NEWSARCHIVE_DEFAULT_MAX_RUN_SECONDS": 0})
     limits = RunLimits.from_crawler(crawler)
     heard: list[str] = []
     crawler.signals.connect(lambda reason, **_: heard.append(reason), signal=run_stopping, weak=False)

@@ -8,7 +8,7 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
 from spiders.outcomes import stat_key
 from spiders.pagecheck import PageCheckMiddleware, check_page
 

@@ -17,7 +17,7 @@ from scrapy.core.downloader import Slot
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import ProtegoRobotParser
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
 from spiders.limits import run_stopping
 from spiders.outcomes import stat_key
 from spiders.politeness import CrawlDelayMiddleware, PoliteRetryMiddleware, backoff_seconds, parse_retry_after

@@ -128,7 +128,7 @@ def test_updated_article_is_a_revision_and_old_runs_stay_processed(storage) -> N
     assert latest["revision"] == 2 and "Correction" in latest["text"]
     earlier = storage.get_json(revision_key(str(v1.id), pointer_content_hash(storage, "run-1", v1)))
     assert earlier["revision"] == 1 and "Correction" not in earlier["text"]
-    assert len(list(storage.list_keys("articles/"))) == 1
+    assert len([k for k in storage.list_keys("articles/") if k.endswith(".json")]) == 1
 
     before = snapshot(storage)
     process_run(storage, "run-1", SOURCES)
@@ -137,7 +137,7 @@ def test_updated_article_is_a_revision_and_old_runs_stay_processed(storage) -> N
 
 
 def pointer_content_hash(storage, run_id: str, record: Article) -> str:
-    from pipelines.shingles import content_hash
+    from pipelines.text import content_hash
 
     return content_hash(record.text)
 
@@ -188,7 +188,11 @@ def _stage_by_extracting(site, storage, run_id: str) -> None:
         stage(storage, run_id, source, lines)
 
 
-def test_demo_site_acceptance(fresh_demo_site, storage, s3_settings, tmp_path: Path) -> None:
+def test_demo_site_acceptance(fresh_demo_site, public_s3_settings, dump_dom, tmp_path: Path) -> None:
+    from pipelines.storage import Storage
+
+    s3_settings = public_s3_settings  # browse/ and articles/ readable without credentials, as in the local stack
+    storage = Storage(s3_settings)
     site = fresh_demo_site
     expected = site.expected
     sources = parse_sources(__import__("yaml").safe_load(site.sources_yaml()))
@@ -236,6 +240,9 @@ def test_demo_site_acceptance(fresh_demo_site, storage, s3_settings, tmp_path: P
 
             assert set(normalize_tags(truth["tags"])) <= set(doc["tags"]), url
 
+    check_bucket_as_a_person_and_a_program_see_it(storage, s3_settings, report, first_run, dump_dom,
+                                                  sources=["wpcom", "wpnews", "citynews"] if use_crawler else [])
+
     # re-processing the same run changes nothing
     before = snapshot(storage)
     process_run(storage, first_run, sources)
@@ -253,3 +260,38 @@ def test_demo_site_acceptance(fresh_demo_site, storage, s3_settings, tmp_path: P
     doc = archived(updated_url)
     assert doc["revision"] == 2
     assert len(list(storage.list_keys(f"revisions/{doc['id']}/"))) == 1
+
+
+def check_bucket_as_a_person_and_a_program_see_it(storage, s3_settings, report, run_id: str, dump_dom,
+                                                  sources: list[str]) -> None:
+    """Issue 15's acceptance: reader views, raw WARC, a manifest DuckDB counts, browse pages a
+    browser follows from the index to an article."""
+    import lxml.html
+    from urllib.parse import urljoin
+
+    from pipelines import layout
+    from pipelines.archive.manifests import duckdb_connect
+
+    keys = list(storage.list_keys(""))
+    json_keys = {k for k in keys if k.startswith(layout.ARTICLES) and k.endswith(".json")}
+    views = {k for k in keys if k.startswith(layout.ARTICLES) and k.endswith(".html")}
+    assert json_keys and views == {layout.reader_view_key(k) for k in json_keys}  # one reader view per article
+    for source in sources:  # the raw WARC of each source, moved out of staging
+        assert any(k.startswith(f"{layout.RAW}{source}/") and k.endswith(f"/{run_id}.warc.gz") for k in keys), source
+        assert layout.staged_key(run_id, source, layout.WARC_FILE) not in keys
+    archived = sum(report.archive.values())
+    con = duckdb_connect(s3_settings)
+    assert con.execute("select count(*) from manifests where run_id = ?", [run_id]).fetchall()[0][0] == archived
+    assert con.execute("select count(*) from manifests where duplicate_of is not null").fetchall()[0][0] >= 1
+    assert layout.browse_index_key() in keys
+
+    # a browser opens the index from the S3 endpoint and follows links down to an article
+    index_url = f"{s3_settings.endpoint_url}/{s3_settings.bucket}/{layout.browse_index_key()}"
+    index = lxml.html.fromstring(dump_dom(index_url))
+    day_href = next(a.get("href") for a in index.iter("a") if (a.get("href") or "").startswith("days/"))
+    day_url = urljoin(index_url, day_href)
+    day = lxml.html.fromstring(dump_dom(day_url))
+    link = next(a for a in day.iter("a") if (a.get("href") or "").endswith(".html") and "articles/" in a.get("href"))
+    article = lxml.html.fromstring(dump_dom(urljoin(day_url, link.get("href"))))
+    assert article.findtext(".//h1") == link.text_content() and article.findtext(".//h1")
+    assert article.xpath("//main/p"), "the reader view shows the text as paragraphs"

@@ -8,7 +8,9 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
+
+from spiders.items import StagedPage
 
 from spiders.outcomes import collect
 from spiders.seen import KIND_META, SEEN_META, UPDATED_META, SeenUrls, SeenUrlsMiddleware
@@ -108,13 +110,14 @@ def test_summary_collects_every_outcome_and_names_limits() -> None:
 
 def test_same_text_behind_new_validators_refreshes_them() -> None:
     mw = middleware({"https://n.example/2024/c/": entry(etag='"old"', content_hash="same")})
-    item = {
-        "url": "https://n.example/2024/c/", "etag": '"new"', "last_modified": None, "content_hash": "same",
-        "unchanged": True, "fetched_at": datetime(2024, 6, 1, tzinfo=timezone.utc),
-    }
+    item = StagedPage(
+        url="https://n.example/2024/c/", html=None, status=200, etag='"new"', content_hash="same",
+        unchanged=True, fetched_at=datetime(2024, 6, 1, tzinfo=timezone.utc), detected_by="json-ld",
+    )
     mw.item_dropped(item, None, Exception("seen"), None)
     assert mw.seen.get("https://n.example/2024/c/")["etag"] == '"new"'
     assert "https://n.example/2024/c/" in mw.seen.merge_into(None)["urls"]
     # an article dropped for another reason leaves the state alone
-    mw.item_dropped({"url": "https://n.example/2024/d/"}, None, Exception("not an article"), None)
+    other = StagedPage(url="https://n.example/2024/d/", html=None, status=200, fetched_at=datetime(2024, 6, 1, tzinfo=timezone.utc), detected_by="json-ld")
+    mw.item_dropped(other, None, Exception("not an article"), None)
     assert mw.seen.get("https://n.example/2024/d/") is None

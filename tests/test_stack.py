@@ -102,6 +102,24 @@ def test_stack_is_private(home: Path):
     with pytest.raises(AccessDenied):
         wrong.exists("anything")
 
+    # anyone may read the browse pages and reader views (GET only), nothing else
+    import urllib.error
+    import urllib.request
+
+    storage = Storage(info.settings)
+    for key in ("browse/index.html", "articles/s/2026/11/20/a-1.html", "_state/articles/1.json", "raw/s/x.warc.gz"):
+        storage.put_bytes(key, b"<p>x</p>", content_type="text/html; charset=utf-8")
+    base = f"{info.endpoint_url}/{info.bucket}"
+    for key in ("browse/index.html", "articles/s/2026/11/20/a-1.html"):
+        with urllib.request.urlopen(f"{base}/{key}", timeout=10) as response:
+            assert response.read() == b"<p>x</p>"
+    for request in (urllib.request.Request(f"{base}/_state/articles/1.json"), urllib.request.Request(f"{base}/raw/s/x.warc.gz"),
+                    urllib.request.Request(f"{base}/browse/new.html", data=b"x", method="PUT"),
+                    urllib.request.Request(f"{base}?list-type=2&prefix=articles/")):
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(request, timeout=10)
+        assert denied.value.code == 403, request.full_url
+
 
 def test_stack_down_leaves_an_unrelated_process_alone(home: Path):
     sleeper = subprocess.Popen(["sleep", "60"])

@@ -24,6 +24,7 @@ import pytest
 
 from pipelines.storage import ObjectNotFound, Storage
 from pipelines.urls import canonicalize_url
+from crawl_process import crawl_env, private_demo_site, run_crawl
 
 pytestmark = pytest.mark.integration
 
@@ -64,29 +65,12 @@ EXPECTED_OUTCOME = {
 }
 
 
-def _peak_rss_kib(pid: int) -> int | None:
-    """VmHWM (peak resident set) of a live process, from /proc."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 @pytest.fixture(scope="module")
 def trap_site() -> Any:
     """A demo site of this module's own: the trap site keeps state (the 429/503 pages answer 200
     once their wait is over), so a shared one could already have been drained by another test."""
-    from infra.demo_site import DemoSite
-
-    site = DemoSite(slow_seconds=1.0).start()
-    try:
+    with private_demo_site(slow_seconds=1.0) as site:
         yield site
-    finally:
-        site.stop()
 
 
 @pytest.fixture(scope="module")
@@ -97,40 +81,14 @@ def trap_crawl(trap_site: Any, s3_server: Any, tmp_path_factory: pytest.TempPath
     storage = Storage(settings)
     storage.ensure_bucket()
     sources = demo_site.write_sources(tmp_path_factory.mktemp("traps") / "sources.yaml", traps_enabled=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSARCHIVE_", "AWS_"))}
-    env.update(settings.to_env())
-    env["PYTHONPATH"] = str(REPO)
-    cmd = [
-        sys.executable, "-m", "spiders.run", "--sources", str(sources), "--run-id", RUN_ID, "--allow-loopback",
-        "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}", "traps",
-    ]
+    args = ["--sources", str(sources), "--run-id", RUN_ID, "--allow-loopback", "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}", "traps"]
     log_start = len(demo_site.request_log)
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak_kib = 0
-    out_chunks: list[str] = []
-    import threading
-
-    def _drain(stream: Any, sink: list[str]) -> None:
-        sink.append(stream.read())
-
-    err_chunks: list[str] = []
-    readers = [
-        threading.Thread(target=_drain, args=(proc.stdout, out_chunks), daemon=True),
-        threading.Thread(target=_drain, args=(proc.stderr, err_chunks), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    while proc.poll() is None:
-        peak_kib = max(peak_kib, _peak_rss_kib(proc.pid) or 0)
-        if time.monotonic() - started > WALL_BOUND + 60:
-            proc.kill()
-            pytest.fail(f"the trap crawl did not finish on its own within {WALL_BOUND + 60:.0f} s")
-        time.sleep(0.05)
-    elapsed = time.monotonic() - started
-    for reader in readers:
-        reader.join(timeout=10)
-    stdout, stderr = "".join(out_chunks), "".join(err_chunks)
+    proc = run_crawl(args, crawl_env(settings.to_env()), limit=WALL_BOUND + 60)
+    if proc.returncode is None or proc.elapsed > WALL_BOUND + 60:
+        pytest.fail(f"the trap crawl did not finish on its own within {WALL_BOUND + 60:.0f} s")
+    elapsed = proc.elapsed
+    peak_kib = proc.peak_mib * 1024
+    stdout, stderr = proc.stdout, proc.stderr
     assert proc.returncode == 0, f"crawl failed ({proc.returncode}):\n{stderr[-4000:]}"
     lines = [line for line in stdout.splitlines() if line.strip()]
     assert lines, f"no summary on stdout; stderr:\n{stderr[-3000:]}"

@@ -6,7 +6,7 @@ import pytest
 
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
+from crawl_settings import get_crawler
 from spiders.outcomes import stat_key
 from spiders.traps import TrapFilterMiddleware, chain_kind, repeated_block, url_shape, wordpress_junk
 

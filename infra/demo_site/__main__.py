@@ -21,12 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--write-sources", metavar="FILE", help="write a sources.yaml for the running sites")
     parser.add_argument("--traps", action="store_true", help="enable the traps source in the written sources.yaml")
+    parser.add_argument("--big-archive", action="store_true", help="also serve bigarchive (a 60,000-URL archive sitemap)")
     parser.add_argument("--slow-seconds", type=float, default=2.0, help="duration of the citynews slow page")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     ports = port_plan(args.port_base)
+    if args.big_archive and args.port_base:
+        ports["bigarchive"] = args.port_base + len(ports)
     try:
-        site = DemoSite(args.host, ports, slow_seconds=args.slow_seconds).start()
+        site = DemoSite(args.host, ports, slow_seconds=args.slow_seconds, big_archive=args.big_archive).start()
     except (OSError, ValueError) as exc:
         log.error("cannot start the demo site: %s", exc)
         return 1

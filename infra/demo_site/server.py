@@ -205,14 +205,19 @@ def port_plan(base: int) -> dict[str, int]:
     return {name: (base + i if base else 0) for i, name in enumerate(site_classes())}
 
 
-def site_classes() -> dict[str, type[Site]]:
-    """Site name -> class, in port order."""
+def site_classes(big_archive: bool = False) -> dict[str, type[Site]]:
+    """Site name -> class, in port order (``bigarchive``, served only when asked for, last)."""
     from .citynews import CityNews
     from .traps import TrapSite
     from .wpcom import WordPressComBlog
     from .wpnews import WordPressNews
 
-    return {"wpcom": WordPressComBlog, "wpnews": WordPressNews, "citynews": CityNews, "traps": TrapSite}
+    classes: dict[str, type[Site]] = {"wpcom": WordPressComBlog, "wpnews": WordPressNews, "citynews": CityNews, "traps": TrapSite}
+    if big_archive:
+        from .bigarchive import BigArchive
+
+        classes["bigarchive"] = BigArchive
+    return classes
 
 
 class DemoSite:
@@ -220,7 +225,9 @@ class DemoSite:
 
     ``ports`` maps site name to port; a missing name or 0 means an ephemeral free port.
     ``slow_seconds`` is how long the citynews slow page takes; ``drip_seconds`` how long the trap drip
-    page keeps sending; ``retry_after`` the seconds the trap 429 page asks for.
+    page keeps sending; ``retry_after`` the seconds the trap 429 page asks for. ``big_archive`` also
+    serves ``bigarchive`` (a news site with a 60,000-URL archive sitemap, see
+    :mod:`infra.demo_site.bigarchive`); its source is in ``sources_yaml()`` only then.
     """
 
     def __init__(
@@ -233,12 +240,14 @@ class DemoSite:
         retry_after: int = 5,
         huge_bytes: int = 12 * 1024 * 1024,
         bomb_inflated_bytes: int = 1024**3,
+        big_archive: bool = False,
     ) -> None:
         if not is_loopback_host(host):
             raise ValueError(f"the demo site only binds to loopback addresses, not {host!r}")
         self.host = host
         self.ports = dict(ports or {})
         self.options = Options(slow_seconds, drip_seconds, retry_after, huge_bytes, bomb_inflated_bytes)
+        self.big_archive = big_archive
         self.request_log: list[RequestRecord] = []
         self.sites: dict[str, str] = {}
         self._servers: dict[str, _SiteServer] = {}
@@ -254,7 +263,7 @@ class DemoSite:
             return self
         self._stopping.clear()
         try:
-            for name, cls in site_classes().items():
+            for name, cls in site_classes(self.big_archive).items():
                 server = _SiteServer((self.host, int(self.ports.get(name) or 0)), self)
                 self._servers[name] = server
                 port = server.server_address[1]

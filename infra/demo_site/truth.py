@@ -81,6 +81,9 @@ def _source(site: Site, traps_enabled: bool) -> dict[str, Any]:
     base = site.base
     allow = [f"^{re.escape(base)}/"]
     common: dict[str, Any] = {"id": site.name, "name": site.title, "allowed_domains": [], "allow": allow, "language": "en", "schedule": "@hourly"}
+    entry = getattr(site, "source_entry", None)
+    if callable(entry):
+        return entry(common, traps_enabled)
     if site.name == "wpcom":
         return {
             **common,
@@ -132,6 +135,7 @@ def sources_yaml(sites: dict[str, Site], traps_enabled: bool = False) -> str:
     data = {"sources": [_source(site, traps_enabled) for site in sites.values()]}
     header = (
         "# Demo sources served by infra.demo_site on 127.0.0.1 (ports filled in at start).\n"
-        "# The 'traps' source is disabled unless asked for: it holds the crawler-hardening traps.\n"
+        "# The 'traps' source (and 'bigarchive', when served) is disabled unless asked for (traps_enabled):\n"
+        "# they hold the crawler-hardening traps and a 60,000-URL archive sitemap.\n"
     )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)

@@ -85,7 +85,8 @@ def _crawl(args: argparse.Namespace) -> dict[str, Any]:
     from pipelines.jobs.crawl import run_crawl
 
     summary = run_crawl(
-        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback
+        _sources_path(args), args.source_ids, max_pages=args.max_pages, allow_loopback=args.allow_loopback,
+        verbose=args.verbose,
     )
     _print_crawl_summary(summary)
     return summary
@@ -163,7 +164,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         site.stop()
     bucket = info.bucket
     print(f"\nstaged run: s3://{bucket}/{layout.staging_run_prefix(summary['run_id'])} (endpoint {info.endpoint_url})")
-    print("browse it:  newsarchive ls   |   aws --endpoint-url", info.endpoint_url, f"s3 ls s3://{bucket}/ --recursive")
+    print(f"browse it:  {info.endpoint_url}/{bucket}/{layout.browse_index_key()}   |   newsarchive ls   |   newsarchive open")
     return 0
 
 
@@ -202,55 +203,123 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _article_keys(storage: Any, source: str | None = None) -> list[str]:
-    from pipelines import layout
+def _print_json(doc: Any) -> None:
+    """One JSON document on stdout (for scripts)."""
+    print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
 
-    return [k for k in storage.list_keys(layout.article_prefix(source)) if k.endswith(".json")]
+
+def _date_arg(value: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    """List archived articles (newest day first)."""
-    storage = _storage()
-    keys = sorted(_article_keys(storage, args.source), reverse=True)
-    for key in keys[: args.limit]:
-        print(key)
-    print(f"{len(keys)} article(s)", file=sys.stderr)
+    """List archived articles, newest first (from the manifests)."""
+    import shutil
+
+    from pipelines.archive.query import list_articles
+
+    rows = list_articles(_storage(), source=args.source, since=args.since, tag=args.tag, language=args.lang)
+    shown = rows[: args.limit] if args.limit else rows
+    if args.json:
+        _print_json({"count": len(rows), "articles": shown})
+        return 0
+    width = shutil.get_terminal_size((100, 20)).columns
+    for row in shown:
+        when = row.get("published") or row.get("fetched_at")
+        line = f"{when:%Y-%m-%d} " if when else "---------- "
+        line += f"{row['id']}  {row.get('source') or '-'}  {row.get('title') or '(untitled)'}"
+        print(_fit(line, width))
+    print(f"{len(shown)} of {len(rows)} article(s)", file=sys.stderr)
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one archived article by id (through its pointer) or by key."""
-    from pipelines import layout
-    from pipelines.storage import ObjectNotFound
+    import shutil
+    import textwrap
 
-    storage = _storage()
-    key = args.id if args.id.startswith(layout.ARTICLES) else None
+    from pipelines.archive.query import ArticleNotFound, get_article
+
     try:
-        if key is None:
-            key = storage.get_json(layout.pointer_key(args.id))["key"]
-        doc = storage.get_json(key)
-    except ObjectNotFound:
-        raise CliError(f"no archived article with id or key {args.id!r} (list them with `newsarchive ls`)") from None
-    print(json.dumps(doc, ensure_ascii=False, indent=2))
+        doc = get_article(_storage(), args.id)
+    except ArticleNotFound as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        _print_json(doc)
+        return 0
+    width = min(100, shutil.get_terminal_size((100, 20)).columns)
+    print(doc.get("title") or "(untitled)")
+    for label, value in (
+        ("By", ", ".join(doc.get("authors") or [])), ("Published", doc.get("published")),
+        ("Updated", doc.get("modified")), ("Source", doc.get("source")), ("URL", doc.get("url")),
+        ("Language", doc.get("language")), ("Topics", ", ".join(doc.get("topics") or [])),
+        ("Tags", ", ".join(doc.get("tags") or [])), ("Id", f"{doc.get('id')} (revision {doc.get('revision')})"),
+    ):
+        if value:
+            print(f"{label + ':':<10} {value}")
+    for paragraph in (doc.get("text") or "").split("\n"):
+        if paragraph.strip():
+            print()
+            print(textwrap.fill(paragraph.strip(), width))
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """Find archived articles whose title, text or tags contain every word of QUERY."""
+    """Find archived articles whose title, authors, tags, topics, source or URL contain every word."""
+    import shutil
+
+    from pipelines.archive.query import search_articles
+
+    hits = search_articles(_storage(), args.query, source=args.source)
+    shown = hits[: args.limit] if args.limit else hits
+    if args.json:
+        _print_json({"query": args.query, "count": len(hits), "articles": shown})
+        return 0
+    width = shutil.get_terminal_size((100, 20)).columns
+    for row in shown:
+        print(_fit(f"{row['id']}  {row.get('source') or '-'}  {row.get('title') or '(untitled)'}", width))
+    print(f"{len(shown)} of {len(hits)} match(es)", file=sys.stderr)
+    return 0
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    """Extract archived articles again from their raw WARC records (no refetch) and process them."""
+    from pipelines.config import load_sources
+    from pipelines.jobs.reextract import reextract
+
+    sources_file = _sources_path(args, required=False)
+    report = reextract(_storage(), run_id=args.run, source=args.source,
+                       sources=load_sources(sources_file) if sources_file else None)
+    _print_json(report.to_dict())
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    """Print a URL to open in a browser: the browse index, or an article's reader view."""
+    from pipelines import layout
+    from pipelines.archive.query import ArticleNotFound, reader_view_of
+
     storage = _storage()
-    words = [w.lower() for w in args.query.split()]
-    hits = 0
-    for key in _article_keys(storage, args.source):
-        doc = storage.get_json(key)
-        hay = " ".join(
-            [doc.get("title") or "", doc.get("text") or "", " ".join(doc.get("tags") or []), " ".join(doc.get("topics") or [])]
-        ).lower()
-        if all(w in hay for w in words):
-            hits += 1
-            print(f"{doc.get('id')}  {doc.get('source')}  {doc.get('title')}")
-            if hits >= args.limit:
-                break
-    print(f"{hits} match(es)", file=sys.stderr)
+    try:
+        key = reader_view_of(storage, args.target) if args.target else layout.browse_index_key()
+    except ArticleNotFound as exc:
+        raise CliError(str(exc)) from None
+    if not storage.exists(key):
+        raise CliError(f"s3://{storage.bucket}/{key} does not exist yet (process a run first)")
+    if args.public:
+        endpoint = (storage.settings.endpoint_url or f"https://{storage.bucket}.s3.amazonaws.com").rstrip("/")
+        print(f"{endpoint}/{storage.bucket}/{key}" if storage.settings.endpoint_url else f"{endpoint}/{key}")
+    else:
+        print(storage.presigned_url(key, args.expires))
     return 0
 
 
@@ -305,17 +374,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="also apply this source's cleaning rules")
     with_sources(p)
 
-    p = verb("ls", cmd_ls, "list archived articles")
-    p.add_argument("--source")
-    p.add_argument("--limit", type=int, default=50)
+    p = verb("ls", cmd_ls, "list archived articles, newest first")
+    p.add_argument("--source", help="only this source id")
+    p.add_argument("--since", type=_date_arg, help="published (else fetched) on or after YYYY-MM-DD")
+    p.add_argument("--tag", help="only articles with this tag or topic")
+    p.add_argument("--lang", help="only this language (e.g. en)")
+    p.add_argument("--limit", type=int, default=50, help="at most N lines (0: all; default 50)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
 
-    p = verb("show", cmd_show, "print one archived article")
-    p.add_argument("id")
+    p = verb("show", cmd_show, "print one archived article (readable text; --json for the stored JSON)")
+    p.add_argument("id", metavar="ID|KEY", help="article id, or its key under articles/")
+    p.add_argument("--json", action="store_true", help="print the archived JSON")
 
-    p = verb("search", cmd_search, "search archived articles")
+    p = verb("search", cmd_search, "search the archived articles' titles, authors, tags and topics")
     p.add_argument("query")
     p.add_argument("--source")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=int, default=20, help="at most N lines (0: all; default 20)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+    p = verb("reextract", cmd_reextract, "extract archived articles again from their raw WARC (no refetch)")
+    p.add_argument("--run", help="the articles archived by this run")
+    p.add_argument("--source", help="the articles of this source")
+    with_sources(p)
+
+    p = verb("open", cmd_open, "print a URL of the browse pages (or of an article's reader view)")
+    p.add_argument("target", nargs="?", metavar="ID|KEY", help="an article (default: browse/index.html)")
+    p.add_argument("--expires", type=int, default=3600, help="presigned URL lifetime in seconds (default 3600)")
+    p.add_argument("--public", action="store_true",
+                   help="print the plain URL (the bucket grants anonymous read on browse/ and articles/)")
     return parser
 
 
@@ -332,6 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"newsarchive {args.verb}: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:
+        # the reader went away (`newsarchive ls | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         # Our own exceptions carry a message written for the user; anything else is a bug and
         # keeps its traceback.

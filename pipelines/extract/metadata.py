@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +32,7 @@ from trafilatura.metadata import (
     normalize_authors,
 )
 
+from pipelines.dates import parse_datetime
 from pipelines.extract.jsonld import JsonLd, types_of
 from pipelines.extract.widgets import normalise_line
 from pipelines.schemaorg import ARTICLE_TYPES, LISTING_TYPES
@@ -148,31 +149,6 @@ class PageMetadata:
         titles = frozenset(normalise_line(t.text_content()) for t in _TEASERS(tree))
         teasers = sum(normalise_line(line) in titles for line in lines)
         return teasers >= MIN_TEASERS or count_words(text) < MIN_UNDATED_WEBSITE_WORDS
-
-
-def parse_datetime(value: str | None) -> datetime | None:
-    """A timezone-aware datetime from an ISO-8601-like string, or ``None``.
-
-    A bare date becomes midnight UTC and a time without a zone is read as UTC (the date is what
-    the page says; only the offset is assumed). Anything unparseable is ``None``.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if len(text) < 8 or len(text) > 40:
-        return None
-    text = re.sub(r"(\d)\s+(\d{2}:)", r"\1T\2", text)  # "2020-01-14 10:00" → ISO
-    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)  # "+0100" → "+01:00"
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(text[:10]), datetime.min.time())
-        except ValueError:
-            return None
-    if not 1990 <= parsed.year <= 2100:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _strings(value: Any, key: str = "name") -> list[str]:

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from pipelines.dates import parse_datetime
 from pipelines.extract.clean import clean_text
 from pipelines.extract.comment_lists import name_element
-from pipelines.extract.metadata import parse_datetime
 from pipelines.models import Comment
 
 LOGGER = logging.getLogger(__name__)

@@ -35,6 +35,7 @@ def run_crawl(
     run_id: str | None = None,
     max_pages: int | None = None,
     allow_loopback: bool = False,
+    verbose: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Crawl ``source_ids`` (all enabled sources when empty) of ``sources_file`` into the staging run
@@ -53,6 +54,8 @@ def run_crawl(
         cmd += ["--max-pages", str(max_pages)]
     if allow_loopback:
         cmd.append("--allow-loopback")
+    if verbose:
+        cmd.append("--verbose")  # Scrapy's log on stderr too
     cmd += list(source_ids)
     child_env = {**os.environ, **(env if env is not None else _storage_env())}
     log.info("crawl %s: %s", run_id, " ".join(source_ids) or "all enabled sources")

@@ -1,9 +1,15 @@
-"""Stage composition: staged records -> clean -> dedup -> tag -> archive, with a report.
+"""Processing a staged run: clean -> tag -> dedup -> archive, then manifest and browse pages.
 
-``process_run`` is what ``newsarchive process`` and the ``news_process`` DAG call. Each stage is
-also usable alone over a stream of :class:`Article` (``clean_records``, ``Deduplicator``,
-``Tagger``, ``Archiver``). A record that fails anywhere is counted, logged and skipped; the run
-goes on.
+``process_run`` is what ``newsarchive process`` and the ``news_process`` DAG call;
+``unprocessed_runs`` lists what is left to do. ``process_records`` composes the stage objects as
+steps over one stream of :class:`Article` (:mod:`pipelines.jobs.steps`)::
+
+    for step in steps:
+        records = step(records)
+
+Each stage is also usable alone (``clean_records``, ``Tagger``, ``Deduplicator``, ``Archiver``).
+A record that is dropped anywhere is counted once with its reason (``report.rejected``) or its
+error (``report.failed``); the run goes on.
 """
 
 from __future__ import annotations
@@ -11,10 +17,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +35,7 @@ from pipelines.clean import clean_text
 from pipelines.config import Source, SourcesConfig
 from pipelines.dedup import REDIS_URL_ENV, DedupConfig, Deduplicator, DedupState, connect_shared_state
 from pipelines.extract import DEFAULT_MIN_WORDS
+from pipelines.jobs.steps import ERROR_MARK, Each, InWorkers, Step, WorkerLanes, archive_chunk, where
 from pipelines.models import Article
 from pipelines.storage import Storage
 from pipelines.text import count_words
@@ -50,6 +60,11 @@ class ProcessConfig:
     archive: bool = True
     archive_workers: int = 8
     archive_batch: int = 64
+    # processes for cleaning, tagging and archiving (None: min(4, CPUs); 0 or 1: in this process).
+    # They start only when a run has at least ``workers_from`` records.
+    workers: int | None = None
+    worker_chunk: int = 32
+    workers_from: int = 256
     flush_every: int = 5000
     cache_dir: Path | None = None
     # A live shared dedup backend for concurrent workers (redis://…); default: $NEWSARCHIVE_DEDUP_REDIS_URL,
@@ -69,6 +84,15 @@ class ProcessReport:
     failed: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    raw: dict[str, str] = field(default_factory=dict)
+    manifest: str | None = None
+    browse: dict[str, int] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def drop(self, step: str, reason: str, where: str) -> None:
+        """Count one record dropped by ``step`` for ``reason`` (by its first word)."""
+        log.debug("dropped %s at %s: %s", where, step, reason)
+        self.rejected[_reason_key(reason)] += 1
 
     def fail(self, where: str, error: BaseException | str) -> None:
         """Count one bad record (the first few are listed)."""
@@ -94,8 +118,12 @@ class ProcessReport:
             "archive": dict(self.archive),
             "failed": self.failed,
             "failures": list(self.failures),
+            "archived": len(self.rows),
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.records / self.seconds, 1) if self.seconds else None,
+            "raw": dict(self.raw),
+            "manifest": self.manifest,
+            "browse": dict(self.browse),
         }
 
     def __str__(self) -> str:
@@ -139,7 +167,7 @@ def _reason_key(reason: str) -> str:
     return reason.split(" ", 1)[0]
 
 
-# --------------------------------------------------------------------------- composition
+# --------------------------------------------------------------------------- the steps of a run
 
 
 def _source_map(sources: SourcesConfig | Iterable[Source] | Mapping[str, Source] | None) -> dict[str, Source]:
@@ -151,6 +179,152 @@ def _source_map(sources: SourcesConfig | Iterable[Source] | Mapping[str, Source]
     return {s.id: s for s in items}
 
 
+class Intake:
+    """First step: staged ``(where, record_or_error)`` pairs (or plain records) -> records.
+    Counts every record read; a line that did not parse is reported where it was found."""
+
+    def __init__(self, report: ProcessReport) -> None:
+        self.report = report
+
+    def __call__(self, items: Iterable[Article | tuple[str, Article | BaseException]]) -> Iterator[Article]:
+        for position, item in enumerate(items, 1):
+            origin, record = item if isinstance(item, tuple) else (f"#{position}", item)
+            self.report.records += 1
+            if isinstance(record, BaseException):
+                self.report.fail(origin, record)
+                continue
+            record._origin = origin
+            yield record
+
+
+@dataclass
+class Clean:
+    """Operation: clean the text with the source's rules; drop what is no article (too short, empty)."""
+
+    sources: dict[str, Source]
+    min_words: int = DEFAULT_MIN_WORDS
+    name: str = "clean"
+
+    def apply(self, record: Article) -> str | None:
+        clean_record(record, self.sources.get(record.source or ""), min_words=self.min_words)
+        return record.rejected
+
+
+@dataclass
+class Tag:
+    """Operation: language, keywords, topics, source tags (:class:`~pipelines.tag.Tagger`)."""
+
+    tagger: Tagger
+    name: str = "tag"
+
+    def apply(self, record: Article) -> None:
+        self.tagger.tag(record)
+        return None
+
+
+@dataclass
+class Dedup:
+    """Operation: exact and near-duplicate check against the run's dedup state (in this process:
+    the state is shared by every record); the outcome is counted, nothing is dropped."""
+
+    deduplicator: Deduplicator
+    outcomes: Counter[str]
+    name: str = "dedup"
+    first_seen: set[str] = field(default_factory=set)  # ids of "new" records: the archive skips a read
+
+    def apply(self, record: Article) -> None:
+        outcome = self.deduplicator.classify(record)
+        self.outcomes[outcome] += 1
+        if outcome == "new":
+            self.first_seen.add(str(record.id))
+        return None
+
+
+class Archive:
+    """Step: archive records in batches, yielding each archived record in stream order; a failure
+    is reported and dropped. Small runs archive on a thread pool here; with ``lanes`` a batch is
+    split by article over the worker processes (their own boto3 clients: the GIL is no limit),
+    up to ``2 * lanes`` batches in flight while the stream goes on.
+
+    ``checkpoint`` (the dedup state's flush) runs every ``every`` records, once every record
+    before it is archived: the state never says "seen" for an article that is not stored."""
+
+    def __init__(self, archiver: Archiver, report: ProcessReport, *, workers: int, batch: int,
+                 lanes: WorkerLanes | None = None, checkpoint: Callable[[], Any] | None = None, every: int = 0,
+                 first_seen: set[str] | None = None) -> None:
+        self.archiver, self.report, self.lanes = archiver, report, lanes
+        self.first_seen = first_seen if first_seen is not None else set()
+        self.workers, self.batch = max(1, workers), max(1, batch)
+        self.checkpoint, self.every = checkpoint, every
+
+    def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
+        stream = iter(records)
+        pending: deque[tuple[list[Article], list[tuple[list[int], Future[list[str]]]]]] = deque()
+        done = 0
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="archive") as threads:
+            for batch in iter(lambda: list(islice(stream, self.batch)), []):
+                if self.lanes is None or not self.lanes.started:
+                    outcomes: list[str | BaseException] = self.archiver.archive_many(batch, threads, self._new(batch))
+                    yield from self._report(batch, outcomes)
+                else:
+                    pending.append((batch, self._submit(batch)))
+                    while len(pending) > 2 * self.lanes.n:
+                        yield from self._collect(*pending.popleft())
+                done += len(batch)
+                if self.checkpoint and self.every and done // self.every > (done - len(batch)) // self.every:
+                    while pending:
+                        yield from self._collect(*pending.popleft())
+                    self.checkpoint()
+            while pending:
+                yield from self._collect(*pending.popleft())
+
+    def _submit(self, batch: list[Article]) -> list[tuple[list[int], Future[list[str]]]]:
+        assert self.lanes is not None
+        by_lane: dict[int, list[int]] = {}
+        for position, record in enumerate(batch):
+            lane = zlib.crc32(str(record.duplicate_of or record.id).encode()) % self.lanes.n
+            by_lane.setdefault(lane, []).append(position)
+        return [(positions, self.lanes.submit(lane, archive_chunk, [batch[i] for i in positions], self._new(batch)))
+                for lane, positions in by_lane.items()]
+
+    def _new(self, batch: list[Article]) -> set[str]:
+        return {str(r.id) for r in batch if str(r.id) in self.first_seen}
+
+    def _collect(self, batch: list[Article], parts: list[tuple[list[int], Future[list[str]]]]) -> Iterator[Article]:
+        outcomes: list[str | BaseException] = [""] * len(batch)
+        for positions, future in parts:
+            for position, outcome in zip(positions, future.result(), strict=True):
+                outcomes[position] = RuntimeError(outcome[len(ERROR_MARK):]) if outcome.startswith(ERROR_MARK) else outcome
+        yield from self._report(batch, outcomes)
+
+    def _report(self, batch: list[Article], outcomes: list[str | BaseException]) -> Iterator[Article]:
+        for record, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                self.report.fail(where(record), outcome)
+                continue
+            self.report.archive[outcome] += 1
+            yield record
+
+
+class LocateWarc:
+    """Step: record where each record's raw response lives (``raw/…/<run_id>.warc.gz``)."""
+
+    def __init__(self, warc_keys: Mapping[str, str]) -> None:
+        self.warc_keys = warc_keys
+
+    def __call__(self, records: Iterable[Article]) -> Iterator[Article]:
+        for record in records:
+            if record.warc_record_id and not record.warc_key:
+                record.warc_key = self.warc_keys.get(record.source or "")
+            yield record
+
+
+def _workers(config: ProcessConfig) -> int:
+    if config.workers is not None:
+        return config.workers
+    return min(4, os.cpu_count() or 1)
+
+
 def process_records(
     records: Iterable[Article | tuple[str, Article | BaseException]],
     *,
@@ -159,91 +333,83 @@ def process_records(
     config: ProcessConfig | None = None,
     state: DedupState | None = None,
     run_id: str | None = None,
+    warc_keys: Mapping[str, str] | None = None,
 ) -> ProcessReport:
-    """Clean, deduplicate, tag and archive ``records``; persist the dedup state; return the counts.
+    """Clean, tag, deduplicate and archive ``records``; persist the dedup state; return the counts.
 
-    ``records`` may also be ``(where, record_or_error)`` pairs from a reader, so a record that
-    could not even be parsed is reported where it was found. ``state`` defaults to the one stored
-    in ``storage`` (loaded, then flushed at the end and every ``flush_every`` records).
+    The steps (``Intake``, ``Clean`` + ``Tag`` in worker processes, ``LocateWarc``, ``Dedup``,
+    ``Archive`` with the state's checkpoints) are composed as ``for step in steps: records = step(records)``;
+    every record that leaves the stream is counted once with its reason. ``records`` may be
+    ``(where, record_or_error)`` pairs from :func:`read_staged`. ``state`` defaults to the one
+    stored in ``storage`` (loaded, then flushed at the end and every ``flush_every`` records).
+    The archived records' manifest rows are in ``report.rows``.
     """
+    from pipelines.archive.manifests import manifest_row
+
     config = config or ProcessConfig()
     source_map = _source_map(sources)
     if state is None and config.shared_dedup_url:
         state = connect_shared_state(config.shared_dedup_url, config.dedup)
     if state is None:
         state = DedupState.load(storage, config.dedup, cache_dir=config.cache_dir)
-    dedup = Deduplicator(state)
-    tagger = Tagger(load_taxonomy(config.taxonomy), source_map)
-    archiver = Archiver(storage)
     report = ProcessReport(run_id=run_id)
-    pending: list[tuple[str, Article]] = []
+    operations = [Clean(source_map, config.min_words), Tag(Tagger(load_taxonomy(config.taxonomy), source_map))]
+    workers = _workers(config)
+    dedup = Dedup(Deduplicator(state), report.dedup)
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, config.archive_workers), thread_name_prefix="archive") as pool:
-        for position, item in enumerate(records, 1):
-            where, record = item if isinstance(item, tuple) else (f"#{position}", item)
-            report.records += 1
-            if isinstance(record, BaseException):
-                report.fail(where, record)
-                continue
-            try:
-                clean_record(record, source_map.get(record.source or ""), min_words=config.min_words)
-                if record.rejected is not None:
-                    report.rejected[_reason_key(record.rejected)] += 1
-                    continue
-                report.dedup[dedup.classify(record)] += 1
-                tagger.tag(record)
-            except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
-                report.fail(f"{where} {record.url}", exc)
-                continue
-            if config.archive:
-                pending.append((where, record))
-            if len(pending) >= config.archive_batch:
-                _archive_batch(pool, archiver, pending, report)
-            if config.flush_every and report.records % config.flush_every == 0:
-                _archive_batch(pool, archiver, pending, report)  # archive before the state says "seen"
-                state.flush(storage, run_id)
-        _archive_batch(pool, archiver, pending, report)
+    with WorkerLanes(workers, operations, storage.settings) if workers > 1 else nullcontext() as lanes:
+        steps: list[Step] = [
+            Intake(report),
+            InWorkers(operations, report, lanes, chunk=config.worker_chunk, min_records=config.workers_from),
+            LocateWarc(warc_keys or {}),
+            Each([dedup], report),
+        ]
+        if config.archive:
+            steps.append(Archive(Archiver(storage), report, workers=config.archive_workers, batch=config.archive_batch,
+                                 lanes=lanes, checkpoint=lambda: state.flush(storage, run_id), every=config.flush_every,
+                                 first_seen=dedup.first_seen))
+        stream: Iterable[Any] = records
+        for step in steps:
+            stream = step(stream)
+        report.rows = [manifest_row(record) for record in stream]
     state.flush(storage, run_id)
     report.seconds = time.perf_counter() - started
     log.info("%s", report)
     return report
 
 
-def _archive_batch(pool: ThreadPoolExecutor, archiver: Archiver, pending: list[tuple[str, Article]], report: ProcessReport) -> None:
-    """Archive a batch concurrently (S3 round trips dominate), keeping the order that matters:
-    records of one article run in sequence, and articles before the duplicates that alias them."""
-    groups: dict[tuple[int, str], list[tuple[str, Article]]] = {}
-    for where, record in pending:
-        target = record.duplicate_of or record.id or ""
-        groups.setdefault((1 if record.duplicate_of else 0, target), []).append((where, record))
-    pending.clear()
-
-    def run(group: list[tuple[str, Article]]) -> list[tuple[str, Article, str | BaseException]]:
-        done: list[tuple[str, Article, str | BaseException]] = []
-        for where, record in group:
-            try:
-                done.append((where, record, archiver.archive(record)))
-            except Exception as exc:  # noqa: BLE001 - counted per record by the caller
-                done.append((where, record, exc))
-        return done
-
-    for phase in (0, 1):
-        futures = [pool.submit(run, group) for (p, _), group in groups.items() if p == phase]
-        for future in futures:
-            for where, record, outcome in future.result():
-                if isinstance(outcome, BaseException):
-                    report.fail(f"{where} {record.url}", outcome)
-                else:
-                    report.archive[outcome] += 1
-
-
 # --------------------------------------------------------------------------- staged runs
+
+
+def staged_runs(storage: Storage, *, complete_only: bool = False) -> dict[str, set[str]]:
+    """``{run_id: {source, ...}}`` of every run with staged records (``complete_only``: and whose
+    crawl finished, i.e. wrote ``staging/<run_id>/run.json``, last)."""
+    runs: dict[str, set[str]] = {}
+    complete: set[str] = set()
+    for key in storage.list_keys(layout.STAGING):
+        parsed = layout.parse_staged_key(key)
+        if parsed and parsed[2] == layout.RECORDS_FILE:
+            runs.setdefault(parsed[0], set()).add(parsed[1])
+        elif (rest := key[len(layout.STAGING):].split("/"))[1:] == [layout.RUN_FILE]:
+            complete.add(rest[0])
+    return {run: srcs for run, srcs in runs.items() if run in complete} if complete_only else runs
+
+
+def processed_runs(storage: Storage) -> set[str]:
+    """Run ids that have a processing report (``_state/runs/<run_id>/process.json``)."""
+    return {run for run in (layout.parse_process_report_key(k) for k in storage.list_keys(layout.RUNS)) if run}
+
+
+def unprocessed_runs(storage: Storage, *, complete_only: bool = True) -> list[str]:
+    """Staged runs that have no processing report yet, oldest first. ``complete_only``: only runs
+    whose crawl finished (``staging/<run_id>/run.json`` is written last); else every run with records."""
+    done = processed_runs(storage)
+    return sorted(run for run in staged_runs(storage, complete_only=complete_only) if run not in done)
 
 
 def latest_run_id(storage: Storage) -> str:
     """The newest staged run (run ids sort by time)."""
-    staged = (layout.parse_staged_key(key) for key in storage.list_keys(layout.STAGING))
-    runs = {parsed[0] for parsed in staged if parsed and parsed[2] == layout.RECORDS_FILE}
+    runs = staged_runs(storage)
     if not runs:
         raise NoStagedRun(f"no staged run under s3://{storage.bucket}/{layout.STAGING} (crawl first)")
     return max(runs)
@@ -283,9 +449,35 @@ def process_run(
     sources: SourcesConfig | Iterable[Source] | Mapping[str, Source] | None = None,
     config: ProcessConfig | None = None,
 ) -> ProcessReport:
-    """Process the staged run ``run_id`` (the newest when None) and record its report at
-    ``_state/runs/<run_id>/process.json``. Re-processing a run changes nothing in the archive."""
+    """Process the staged run ``run_id`` (the newest when None): move its WARC files under
+    ``raw/``, clean, tag, deduplicate and archive its records (JSON + reader view), write its
+    manifest, rebuild the browse pages it touched, and record its report at
+    ``_state/runs/<run_id>/process.json``. Idempotent: re-processing a run changes nothing in the
+    archive (same keys, same ETags)."""
+    from pipelines.archive.browse import rebuild_browse
+    from pipelines.archive.manifests import write_manifest
+    from pipelines.archive.raw import move_run_warcs
+
+    config = config or ProcessConfig()
     run_id = run_id or latest_run_id(storage)
-    report = process_records(read_staged(storage, run_id), storage=storage, sources=sources, config=config, run_id=run_id)
+    staged = read_staged(storage, run_id)
+    warc_keys = move_run_warcs(storage, run_id, staged_runs_sources(storage, run_id)) if config.archive else {}
+    report = process_records(staged, storage=storage, sources=sources, config=config, run_id=run_id,
+                             warc_keys=warc_keys)
+    report.raw = dict(warc_keys)
+    if config.archive:
+        report.manifest = write_manifest(storage, run_id, report.rows)
+        if report.rows:
+            report.browse = rebuild_browse(storage, touched=report.rows).to_dict()
     storage.put_json(layout.process_report_key(run_id), report.to_dict())
     return report
+
+
+def staged_runs_sources(storage: Storage, run_id: str) -> list[str]:
+    """The sources that staged anything in ``run_id``."""
+    sources = set()
+    for key in storage.list_keys(layout.staging_run_prefix(run_id)):
+        parsed = layout.parse_staged_key(key)
+        if parsed:
+            sources.add(parsed[1])
+    return sorted(sources)

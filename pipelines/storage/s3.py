@@ -392,6 +392,33 @@ class Storage:
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
             raise self._error(exc, "list", prefix or None) from exc
 
+    def list_etags(self, prefix: str = "") -> dict[str, str]:
+        """``{key: ETag without quotes}`` of every object under ``prefix`` (one request per page).
+        For an object written in one PUT the ETag is the MD5 of its body (S3, MinIO, SeaweedFS)."""
+        _validate_prefix(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size})
+        try:
+            return {item["Key"]: str(item.get("ETag", "")).strip('"') for page in pages for item in page.get("Contents", ())}
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            raise self._error(exc, "list", prefix or None) from exc
+
+    def copy(self, source_key: str, key: str) -> str:
+        """Server-side copy of ``source_key`` to ``key`` in the bucket (body, content type and
+        metadata kept); returns the new ETag. Raises :class:`ObjectNotFound` if the source is gone."""
+        validate_key(source_key)
+        validate_key(key)
+        try:
+            response = self.client.copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": source_key})
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            raise self._error(exc, "copy", source_key) from exc
+        return str(response.get("CopyObjectResult", {}).get("ETag", ""))
+
+    def presigned_url(self, key: str, expires: int = 3600) -> str:
+        """A presigned GET URL of ``key``, valid for ``expires`` seconds (no request is sent)."""
+        validate_key(key)
+        return str(self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires))
+
     def download_file(self, key: str, path: Path | str) -> None:
         """Stream ``key`` to a local file; the file appears complete or not at all."""
         validate_key(key)

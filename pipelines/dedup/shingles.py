@@ -1,8 +1,8 @@
-"""Text normalisation, content hashes and word shingles for deduplication.
+"""Word shingles for the near-duplicate check, hashed to 64 bits in numpy.
 
-Everything that decides whether two texts are "the same" goes through here, so the exact
-(content hash) and near-duplicate (shingle) checks agree on what counts as a difference:
-case, punctuation, accents' composed/decomposed forms and whitespace do not; words do.
+Words come from :func:`pipelines.text.words` (the one normalisation: case, punctuation,
+composed/decomposed accents and spacing make no difference), so the exact check (content hash)
+and the near-duplicate check agree on what counts as a difference.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 import xxhash
 
-from pipelines.text import content_hash, normalize_text, words  # noqa: F401 - re-exported for dedup
+from pipelines.text import words
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Odd 64-bit multipliers: position weights of a shingle's tokens and the final mix (splitmix64).
 _POS = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
@@ -27,27 +26,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 DEFAULT_SHINGLE_SIZE = 5
 
 
-def hex_to_u64(hex_digest: str) -> int:
-    """The first 16 hex digits of a digest as an unsigned 64-bit integer (compact table keys)."""
-    return int(hex_digest[:16], 16)
-
-
-def paragraphs(text: str) -> list[list[str]]:
-    """The non-empty paragraphs (lines) of ``text``, each as its list of normalised words."""
-    out = []
-    for line in text.split("\n"):
-        tokens = words(line)
-        if tokens:
-            out.append(tokens)
-    return out
-
-
-def paragraph_hash(tokens: list[str]) -> int:
-    """64-bit hash of one normalised paragraph (the unit of boilerplate detection)."""
-    return xxhash.xxh3_64_intdigest(" ".join(tokens).encode("utf-8"))
-
-
-def _mix(values: np.ndarray) -> np.ndarray:
+def mix(values: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser: spreads a combined hash over all 64 bits (uint64 wraps by design)."""
     with np.errstate(over="ignore"):
         values = values ^ (values >> np.uint64(30))
@@ -76,4 +55,10 @@ def shingle_hashes(tokens: Iterable[str], size: int = DEFAULT_SHINGLE_SIZE) -> n
     with np.errstate(over="ignore"):
         for offset in range(width):
             combined += hashed[offset : offset + count] * _POS[offset]
-    return np.unique(_mix(combined))
+    return np.unique(mix(combined))
+
+
+def text_shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> np.ndarray:
+    """:func:`shingle_hashes` of the normalised words of ``text`` (lines and paragraphs run on:
+    a boilerplate block flattened into one paragraph shingles like the same block in several)."""
+    return shingle_hashes(words(text), size)
