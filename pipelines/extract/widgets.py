@@ -141,8 +141,10 @@ _COMMENT_FORM_ACTION = re.compile(r"wp-comments-post|comment", re.IGNORECASE)
 _PAYWALL_STATE = re.compile(r"^(?:is|has)[-_]?|ed$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=8192)
 def _is_paywall_marker(marker: str) -> bool:
+    # one search over the whole marker first: almost every element has no paywall marker at all
+    if PAYWALL_MARKERS.search(marker) is None:
+        return False
     return any(PAYWALL_MARKERS.search(t) and not _PAYWALL_STATE.search(t) for t in marker.split())
 
 
@@ -467,6 +469,7 @@ def _widget_line_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
     return re.compile(rf"{one}(?: {one})*"), re.compile(raw, re.IGNORECASE), re.compile(lone)
 
 
+@lru_cache(maxsize=16384)
 def is_widget_line(line: str) -> bool:
     """True when ``line`` consists only of widget phrases (in any supported language).
 
