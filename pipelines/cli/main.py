@@ -149,7 +149,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from infra import stack
     from infra.demo_site import DEFAULT_PORT_BASE, DemoSite, port_plan
     from pipelines.jobs.crawl import run_crawl
-    from pipelines import layout
 
     home = newsarchive_home()
     info = stack.stack_up(home)

@@ -256,7 +256,6 @@ def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: l
     start = len(content)
     prompts = 0
     while start > 0:
-        line = content[start - 1][1]
         if not kinds[start - 1]:
             break
         prompts += kinds[start - 1] in ("prompt", "heading")

@@ -4,7 +4,6 @@ and bad ones fail the run with one clear message."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
