@@ -19,9 +19,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
-
-from pipelines.extract.decoding import choose_encoding, looks_binary
 from scrapy.http import HtmlResponse, Response, TextResponse
+
+from pipelines.extract.decoding import choose_encoding, is_gzip, looks_binary
 from spiders.limits import SizeLimitExceeded, bounded_gunzip
 from spiders.outcomes import count
 
@@ -67,7 +67,6 @@ class BadFeed(ValueError):
         self.detail = detail
 
 
-GZIP_MAGIC = b"\x1f\x8b"
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 _FATAL_MESSAGES = (
@@ -129,7 +128,7 @@ def parse_xml_safely(body: bytes, *, max_size: int = 50 * 1024 * 1024, recover_m
     ``&nbsp;``, a stray ``&``) are recovered when ``recover_minor`` is true, since many real
     feeds have them.
     """
-    if body[:2] == GZIP_MAGIC:
+    if is_gzip(body):
         try:
             body = bounded_gunzip(body, max_size)
         except SizeLimitExceeded as exc:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -20,10 +20,10 @@ from lxml import etree
 
 from pipelines.config import Source
 from pipelines.dates import parse_datetime as parse_date
+from pipelines.extract.decoding import is_gzip
 
 Kind = Literal["sitemap", "feed", "html", "other"]
 
-GZIP_MAGIC = b"\x1f\x8b"
 _ROOT_TAG = re.compile(rb"<\s*([A-Za-z_][\w.:-]*)[\s>/]")
 _SKIP_EXTENSIONS = frozenset(
     "jpg jpeg png gif webp svg ico bmp tif tiff avif mp3 mp4 m4a ogg oga webm mov avi wav flac "
@@ -98,7 +98,7 @@ def maybe_gunzip(body: bytes, max_size: int) -> bytes:
 
     Raises :class:`DiscoveryError` when it is corrupt or larger than ``max_size`` once expanded.
     """
-    if not body.startswith(GZIP_MAGIC):
+    if not is_gzip(body):
         return body
     import zlib
 

@@ -37,10 +37,18 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured, StopDownload
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    NotConfigured,
+    StopDownload,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.utils.defer import _schedule_coro
+
+from pipelines.extract.decoding import is_gzip
 from spiders.context import crawl_context
 from spiders.frontier import left_behind
 from spiders.outcomes import count
@@ -127,7 +135,7 @@ class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
         except IgnoreRequest:
             count(self.stats, "size-limit", "decompressed", url=request.url)
             raise
-        if isinstance(response, Response) and response.body[:2] == b"\x1f\x8b":
+        if isinstance(response, Response) and is_gzip(response.body):
             # A gzip *file* (``sitemap.xml.gz``), which the spider inflates itself: make sure it
             # stays within the limit before anyone holds the inflated bytes.
             size = inflated_size(response.body, self._file_max_size)

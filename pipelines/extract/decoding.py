@@ -201,6 +201,15 @@ def choose_encoding(body: bytes, content_type: str | bytes | None = None) -> Enc
     return EncodingChoice(declared, declared)
 
 
+#: The gzip signature (RFC 1952): a ``.xml.gz`` sitemap, or a body compressed twice.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(body: bytes) -> bool:
+    """Whether ``body`` is a gzip file (not a ``Content-Encoding``: the bytes themselves)."""
+    return body[:2] == GZIP_MAGIC
+
+
 _BINARY_MAGIC = (
     b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
     b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"fLaC", b"ID3",
