@@ -133,6 +133,12 @@ def _segments_under(prefix: str, key: str, count: int) -> list[str] | None:
     return parts if len(parts) == count and all(parts) else None
 
 
+def parse_run_summary_key(key: str) -> str | None:
+    """The run id of a ``staging/<run_id>/run.json`` key, else None."""
+    parts = key[len(STAGING):].split("/") if key.startswith(STAGING) else []
+    return parts[0] if len(parts) == 2 and parts[0] and parts[1] == RUN_FILE else None
+
+
 def parse_staged_key(key: str) -> tuple[str, str, str] | None:
     """``(run_id, source, file name)`` of a key under ``staging/<run_id>/<source>/``, else None."""
     parts = _segments_under(STAGING, key, 3)

@@ -41,9 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORDS_NAME = layout.RECORDS_FILE
-WARC_NAME = layout.WARC_FILE
-SUMMARY_NAME = layout.SUMMARY_FILE
 STORAGE_ERRORS_STAT = "newsarchive/storage_errors"
 
 
@@ -207,7 +204,7 @@ class StagingPipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         ctx = run_context(self.crawler)
-        self._out = ctx.path(RECORDS_NAME).open("w", encoding="utf-8")
+        self._out = ctx.path(layout.RECORDS_FILE).open("w", encoding="utf-8")
         if self.workers > 0:
             # extraction is CPU work: off the reactor thread, on the other cores (spawned, not
             # forked: a forked Twisted process is not safe)
@@ -224,7 +221,7 @@ class StagingPipeline:
             self._out.close()
             self._out = None
         # uploaded even when empty: every source of a run has the same three files
-        upload(self.crawler, RECORDS_NAME, "application/x-ndjson")
+        upload(self.crawler, layout.RECORDS_FILE, "application/x-ndjson")
         self.stats.set_value("newsarchive/staged_records", self.staged)
 
     async def process_item(self, item: StagedPage, spider: Any = None) -> StagedPage:

@@ -19,7 +19,7 @@ from pipelines import layout
 from spiders.context import crawl_context
 from spiders.frontier import EXAMPLES_STAT, LEFT_BEHIND
 from spiders.outcomes import CPU_PREFIX, PAGES_STAT, collect
-from spiders.staging import STORAGE_ERRORS_STAT, SUMMARY_NAME, cleanup, run_context
+from spiders.staging import STORAGE_ERRORS_STAT, cleanup, run_context
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -112,9 +112,9 @@ class RunSummary:
         )
         if ctx.storage is not None:
             try:
-                ctx.storage.put_json(ctx.key(SUMMARY_NAME), summary)
+                ctx.storage.put_json(ctx.key(layout.SUMMARY_FILE), summary)
             except StorageError as exc:
-                log.error("summary: cannot write %s: %s", ctx.key(SUMMARY_NAME), exc)
+                log.error("summary: cannot write %s: %s", ctx.key(layout.SUMMARY_FILE), exc)
                 summary["storage_errors"]["summary"] = str(exc)
                 summary["ok"] = False
         context = crawl_context(self.crawler)

@@ -20,8 +20,9 @@ from scrapy import signals
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from pipelines import layout
 from spiders.outcomes import cpu_time
-from spiders.staging import WARC_NAME, run_context, upload
+from spiders.staging import run_context, upload
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -64,10 +65,10 @@ class WarcWriter:
 
     def spider_opened(self, spider: Spider) -> None:
         ctx = run_context(self.crawler)
-        self._file = ctx.path(WARC_NAME).open("wb")
+        self._file = ctx.path(layout.WARC_FILE).open("wb")
         self._writer = WARCWriter(self._file, gzip=True)
         info = self._writer.create_warcinfo_record(
-            WARC_NAME,
+            layout.WARC_FILE,
             {
                 "software": "newsarchive (Scrapy)",
                 "format": "WARC File Format 1.1",
@@ -136,7 +137,7 @@ class WarcWriter:
             return
         self._file.close()
         self._file = self._writer = None
-        upload(self.crawler, WARC_NAME, "application/warc")
+        upload(self.crawler, layout.WARC_FILE, "application/warc")
 
 
 def _reason(status: int) -> str:

@@ -390,8 +390,8 @@ def staged_runs(storage: Storage, *, complete_only: bool = False) -> dict[str, s
         parsed = layout.parse_staged_key(key)
         if parsed and parsed[2] == layout.RECORDS_FILE:
             runs.setdefault(parsed[0], set()).add(parsed[1])
-        elif (rest := key[len(layout.STAGING):].split("/"))[1:] == [layout.RUN_FILE]:
-            complete.add(rest[0])
+        elif run_id := layout.parse_run_summary_key(key):
+            complete.add(run_id)
     return {run: srcs for run, srcs in runs.items() if run in complete} if complete_only else runs
 
 
