@@ -221,16 +221,6 @@ def _with_facts(article: Article, url: str, facts: PageFacts) -> Article:
     return article.model_copy(update=updates)
 
 
-def _warm_up() -> None:
-    """Worker initializer: die with the crawl (a SIGKILLed crawl must not leave a worker holding its
-    stdout, which the crawl's caller reads to the end), and import the extractor once, before the
-    first page arrives."""
-    from pipelines.children import exit_with_parent
-
-    exit_with_parent()
-    import pipelines.extract  # noqa: F401
-
-
 def text_hash(text: str) -> str:
     """What "unchanged" means for an article's extracted text: :func:`pipelines.text.content_hash`."""
     return content_hash(text)
@@ -259,16 +249,15 @@ class StagingPipeline:
         ctx = run_context(self.crawler)
         self._out = ctx.path(layout.RECORDS_FILE).open("w", encoding="utf-8")
         if self.workers > 0:
-            # extraction is CPU work: off the reactor thread, on the other cores (spawned, not
-            # forked: a forked Twisted process is not safe)
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            # extraction is CPU work: off the reactor thread, on the other core (a fresh
+            # interpreter, not a fork: a forked Twisted process is not safe)
+            from spiders.workers import WorkerPool
 
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+            self._pool = WorkerPool(self.workers)
 
     def close_spider(self, spider: Any = None) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None
         if self._out is not None:
             self._out.close()
@@ -298,9 +287,7 @@ class StagingPipeline:
         args = (html, item.url, source.keep_comments, source.cleaning, facts)
         try:
             if self._pool is not None:
-                import asyncio
-
-                extracted = await asyncio.wrap_future(self._pool.submit(extract_page, *args))
+                extracted = await self._pool.call(extract_page, *args)
             else:
                 extracted = extract_page(*args)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
