@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from pipelines import layout
-from pipelines.extract import extract_with_reason
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
@@ -182,6 +181,8 @@ def extract_page(html: str, url: str, keep_comments: bool, rules: Any, facts: Pa
     staged record with ``facts``; runs in a worker process when ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0,
     else on the reactor thread. All of this is CPU work, so all of it is done here."""
     import time
+
+    from pipelines.extract import extract_with_reason  # here: the crawl process itself never extracts
 
     start = time.thread_time()
     result = extract_with_reason(html, url, keep_comments=keep_comments, rules=rules)

@@ -11,29 +11,24 @@ response record's ``WARC-Record-ID`` (made here, before the record is written) i
 Building and compressing records is CPU work, so with ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0 it runs
 in a worker process of its own (:mod:`spiders.workers`; not the extraction worker, so a page that
 crashes the extractor cannot cut the WARC short): the reactor thread only sends the exchange's
-bytes. The worker functions :func:`open_warc`, :func:`append_exchange` and :func:`close_warc` also
+bytes. The worker functions (:mod:`spiders.warcfile`: :func:`open_warc`, :func:`append_exchange` and :func:`close_warc`) also
 run in-process when there is no worker (``0``) or after the worker died.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from io import BytesIO
-from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from pipelines import layout
 from spiders.context import crawl_context
 from spiders.outcomes import CPU_PREFIX, cpu_time
 from spiders.staging import run_context, upload
+from spiders.warcfile import Exchange, append_exchange, close_warc, open_warc
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -60,24 +55,6 @@ def _headers(headers: Any) -> list[tuple[str, str]]:
     return pairs
 
 
-@dataclass(frozen=True)
-class Exchange:
-    """One request and its response, as plain values (picklable: sent to the WARC worker)."""
-
-    record_id: str  # the response record's WARC-Record-ID, ``<urn:uuid:…>``
-    date: str  # WARC-Date, ``YYYY-MM-DDThh:mm:ssZ``
-    url: str
-    status: int
-    protocol: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    ip: str | None
-    request_url: str
-    method: str
-    request_headers: list[tuple[str, str]]
-    request_body: bytes
-
-
 def exchange_of(request: Request, response: Response) -> Exchange:
     """The :class:`Exchange` of a Scrapy request/response pair, with a new record id."""
     protocol = (response.protocol or "HTTP/1.1").upper()
@@ -98,70 +75,6 @@ def exchange_of(request: Request, response: Response) -> Exchange:
         request_headers=_headers(request.headers),
         request_body=request.body or b"",
     )
-
-
-# --------------------------------------------------------------- the writing side (worker or here)
-
-_OPEN: dict[str, tuple[BinaryIO, WARCWriter]] = {}
-
-
-def open_warc(path: str, info: dict[str, str]) -> None:
-    """Create the WARC file at ``path`` and write its ``warcinfo`` record."""
-    handle = open(path, "wb")  # noqa: SIM115 - kept open across calls, closed by close_warc
-    writer = WARCWriter(handle, gzip=True)
-    writer.write_record(writer.create_warcinfo_record(layout.WARC_FILE, info))
-    handle.flush()
-    _OPEN[path] = (handle, writer)
-
-
-def append_exchange(path: str, exchange: Exchange) -> float:
-    """Append the response and request records of ``exchange`` (each its own gzip member, written
-    with one ``write`` so a crash cannot leave half a member); returns the thread CPU seconds spent."""
-    start = time.thread_time()
-    if path not in _OPEN:  # the worker died and this process takes over: append to what is there
-        handle = open(path, "ab")  # noqa: SIM115 - closed by close_warc
-        _OPEN[path] = (handle, WARCWriter(handle, gzip=True))
-    handle, _ = _OPEN[path]
-    buffer = BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
-    warc_headers = {"WARC-Date": exchange.date, "WARC-Record-ID": exchange.record_id}
-    if exchange.ip is not None:
-        warc_headers["WARC-IP-Address"] = exchange.ip
-    response = writer.create_warc_record(
-        exchange.url,
-        "response",
-        payload=BytesIO(exchange.body),
-        length=len(exchange.body),
-        http_headers=StatusAndHeaders(f"{exchange.status} {_reason(exchange.status)}", exchange.headers, protocol=exchange.protocol),
-        warc_headers_dict=warc_headers,
-    )
-    parts = urlsplit(exchange.request_url)
-    path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    request_headers = list(exchange.request_headers)
-    if not any(name.lower() == "host" for name, _ in request_headers):
-        request_headers.insert(0, ("Host", parts.netloc))
-    request = writer.create_warc_record(
-        exchange.request_url,
-        "request",
-        payload=BytesIO(exchange.request_body),
-        length=len(exchange.request_body),
-        http_headers=StatusAndHeaders(f"{exchange.method} {path_and_query} HTTP/1.1", request_headers, is_http_request=True),
-        warc_headers_dict={"WARC-Date": exchange.date, "WARC-Concurrent-To": exchange.record_id},
-    )
-    writer.write_record(response)
-    writer.write_record(request)
-    handle.write(buffer.getvalue())
-    handle.flush()  # in the file, not in this process's buffer, when the process is killed
-    return time.thread_time() - start
-
-
-def close_warc(path: str) -> bool:
-    """Flush and close the WARC file at ``path``; False when this process did not have it open."""
-    entry = _OPEN.pop(path, None)
-    if entry is None:
-        return False
-    entry[0].close()
-    return True
 
 
 # ------------------------------------------------------------------------- the extension
@@ -202,7 +115,7 @@ class WarcWriter:
     async def _open_in_worker(self, path: str, info: dict[str, str]) -> None:
         from spiders.workers import WorkerProcess
 
-        self._worker = WorkerProcess("warc", warm_up="spiders.warc")
+        self._worker = WorkerProcess("warc", warm_up="spiders.warcfile")
         try:
             await self._worker.call(open_warc, path, info)
         except Exception as exc:  # noqa: BLE001 - write here instead
@@ -276,12 +189,3 @@ class WarcWriter:
             close_warc(self._path)
         self._path = None
         upload(self.crawler, layout.WARC_FILE, "application/warc")
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"

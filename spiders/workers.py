@@ -62,7 +62,7 @@ class WorkerProcess:
     asyncio loop: ``await worker.call(fn, *args)``, or ``await worker.start()`` once and then
     ``worker.submit(fn, *args)`` from plain callbacks; ``close()`` at the end."""
 
-    def __init__(self, name: str = "extraction", *, warm_up: str = "pipelines.extract") -> None:
+    def __init__(self, name: str = "extraction", *, warm_up: str = "pipelines.extract.extractor") -> None:
         self.name = name  # for log lines
         self.warm_up = warm_up  # a module the worker imports before the first call
         self.started = 0  # processes started (1 + restarts after a crash)

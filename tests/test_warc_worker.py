@@ -10,7 +10,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from spiders.warc import Exchange, append_exchange, close_warc, open_warc
+from spiders.warcfile import Exchange, append_exchange, close_warc, open_warc
 from spiders.workers import WorkerProcess
 
 
@@ -49,7 +49,7 @@ def test_records_written_by_the_worker_then_by_the_crawl_after_the_worker_died(t
     path = str(tmp_path / "responses.warc.gz")
 
     async def scenario() -> None:
-        worker = WorkerProcess("warc", warm_up="spiders.warc")
+        worker = WorkerProcess("warc", warm_up="spiders.warcfile")
         try:
             await worker.call(open_warc, path, {"software": "test"})
             await asyncio.gather(*(worker.call(append_exchange, path, exchange(n)) for n in range(3)))
