@@ -50,7 +50,7 @@ _COMMENT_SECTION = re.compile(
 )
 # "3 Responses to Headline", "Ein Gedanke zu „…“": a count of comments on the post (normalised line).
 _COMMENT_HEADING_TO = re.compile(
-    rf"(?:[^\w\s]+ )?(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
+    rf"(?:[^\w\s]+ )?(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}|antwort) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
 )
 # The header of one comment: "NAME says:", "NAME sagt:", "NAMEsays:" (a scraper glued the two),
 # "Kommentar von NAME", "Comment by NAME".
@@ -82,7 +82,7 @@ _COMMENT_PROMPT = re.compile(
     r"comment(?!ar(?:y|ies)|at)|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
     r"|discussion|diskussion|diskutier|dyskusj|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|opinie"
     r"|(?:ihre|deine|eure|your) (?:meinung|voice|thoughts)|comente|تعليق|留言|评论|コメント"
-    r"|was (?:denkst du|meinst du|meinen sie|denken sie)|what do you think|qu.en pensez.vous|qué (?:opinas|piensas)"
+    r"|unterhaltung beginnen|mitdiskutieren|was (?:denkst du|meinst du|meinen sie|denken sie)|what do you think|qu.en pensez.vous|qué (?:opinas|piensas)"
     r"|co (?:o tym )?(?:myślisz|sądzisz)|o que (?:você acha|achou)",
     re.IGNORECASE,
 )
@@ -105,7 +105,7 @@ _COUNT_HEADING = re.compile(rf"(?:\w+ ){{0,3}}?(?:\d+ ?)?(?:{_COUNT_NOUNS})(?: ?
 _LOGIN = re.compile(
     r"\b(?:log ?in|logged in|log ?out|sign ?(?:in|up)|register|create an account|anmelden|angemeldet|einloggen|eingeloggt"
     r"|registrieren|registriert|se connecter|connectez|connecté|inscri(?:s|vez|ption)|iniciar sesi[oó]n|reg[ií]str(?:ate|arte|o)"
-    r"|ingres(?:ar|á)|contraseña|password|passwort|mot de passe|hasło|senha|zaloguj|zarejestruj|benutzername|username"
+    r"|ingres(?:ar|á)|registrad[oa]|crea tu cuenta|conéctate|contraseña|password|passwort|mot de passe|hasło|senha|zaloguj|zarejestruj|benutzername|username"
     r"|nom d utilisateur|nombre de usuario)\b"
 )
 # The remaining lines of a comment form: honeypot and captcha fields, "save my name in this browser",
@@ -130,6 +130,11 @@ _POLICY_RULE = re.compile(
     r"responsab|opini|meinung|moderat|netiquette|guideline|richtlinie|rules|regeln|polic|normas|regulamin|terms|civil"
     r"|respect|nutzungsbedingungen|abusive|beleidig|insult|freigeschaltet|freischalt|moderac|zasad",
     re.IGNORECASE,
+)
+# The heading of a comment policy: "House rules", "Community-Richtlinien", "Normas", "Regulamin".
+_RULES_HEADING = re.compile(
+    r"(?:(?:house|community|comment|discussion) )?(?:rules|guidelines)|(?:community |kommentar |diskussions )?(?:richtlinien|regeln)"
+    r"|netiquette|normas|regulamin|règles|charte"
 )
 #: A policy sentence is at most this many words.
 MAX_POLICY_WORDS = 60
@@ -161,8 +166,10 @@ COMMENT_WINDOW = 10
 OPENER_WINDOW = 5
 #: Lines between an opener and the part that confirms it are shorter than this (not paragraphs).
 MAX_OPENER_GAP_LINE = 100
-_OPENERS = frozenset({"heading", "prompt", "count"})
-_SECTION_PARTS = frozenset({"heading", "prompt", "count", "form", "says", "reply", "policy", "login"})
+_OPENERS = frozenset({"heading", "prompt", "count", "rules", "field"})
+_SECTION_PARTS = frozenset({"heading", "prompt", "count", "rules", "field", "form", "says", "reply", "policy", "login"})
+# Openers that head the section's content: the first comment's text may follow them.
+_HEADINGS = frozenset({"heading", "count", "rules", "field"})
 # The lines of a comment's own header.
 _COMMENT_HEADER = frozenset({"date", "says", "reply"})
 # Kinds that only open or confirm a section through its opener (a login link, a policy sentence or a
@@ -272,7 +279,8 @@ def _comment_kind(line: str) -> str | None:
     if normal in REPLY_LABELS or normal in ("log in to reply", "antworten", "reply"):
         return "reply"
     if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or len(normal.split()) <= 12):
-        return "form"
+        # the comment field's own label ("Kommentar", "Your comment *") heads the section's content
+        return "field" if words <= 3 and _SECTION_WORD.search(normal) else "form"
     form = _form_kind(line, normal, words)
     if form:
         return form
@@ -301,8 +309,16 @@ def _comment_kind(line: str) -> str | None:
 
 
 def _policy_kind(line: str) -> str | None:
-    if len(line.split()) <= MAX_POLICY_WORDS and _POLICY_COMMENT.search(line) and _POLICY_RULE.search(line):
+    """``rules`` for the heading of a comment policy, ``policy`` for its sentences."""
+    words = len(line.split())
+    if words <= MAX_POLICY_WORDS and _POLICY_COMMENT.search(line) and _POLICY_RULE.search(line):
         return "policy"
+    if words <= MAX_LOGIN_WORDS:
+        normal = normalise_line(line)
+        if words <= 3 and _RULES_HEADING.fullmatch(normal):
+            return "rules"
+        if _RULES_HEADING.search(normal):
+            return "policy"  # "Bitte beachte unsere Community-Richtlinien"
     return None
 
 
@@ -315,7 +331,9 @@ def _form_kind(line: str, normal: str, words: int) -> str | None:
         (stripped.endswith("*") and not stripped.startswith(("-", "*")) and _FIELD_NAME.search(normal))
         or (stripped.startswith("* ") and _SECTION_WORD.search(normal))  # "* Your comment", not a list item
     ):
-        return "login" if _LOGIN.search(normal) else "form"  # a password field belongs to a login form
+        if _LOGIN.search(normal):
+            return "login"  # a password field belongs to a login form
+        return "field" if _SECTION_WORD.search(normal) else "form"
     if words <= MAX_LOGIN_WORDS or (words <= 2 * MAX_LOGIN_WORDS and _COMMENT_PROMPT.search(line)):
         if _FORM_FIELD.search(normal):
             return "form"
@@ -340,16 +358,18 @@ def _cut_at(lines: list[str], index: int) -> list[str]:
     return lines[:index]
 
 
-def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], position: int) -> bool:
+def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], position: int, any_part: bool = True) -> bool:
     """Whether a part of a comment section (:data:`_SECTION_PARTS`) follows the opener at
     ``position`` within :data:`OPENER_WINDOW` lines with no paragraph of text in between; after a
     heading or a count, the header of a comment (a date, "NAME says:", a reply link) may also come
-    after the first comment's text."""
-    heading = kinds[position] in ("heading", "count")
+    after the first comment's text. Without ``any_part``, only a form line counts."""
+    if not any_part:
+        return any(k == "form" for k in kinds[position + 1 : position + OPENER_WINDOW])
+    heading = kinds[position] in _HEADINGS
     paragraph = False
     for following in range(position + 1, min(len(content), position + OPENER_WINDOW)):
         kind = kinds[following]
-        if heading and kind in _COMMENT_HEADER:
+        if heading and (kind in _COMMENT_HEADER or kind == "policy"):
             return True
         if kind in _SECTION_PARTS and not paragraph:
             return True
@@ -369,6 +389,38 @@ def _paragraph_after(content: list[tuple[int, str]], kinds: list[str | None]) ->
         after[position] = seen
         seen = seen or (kinds[position] is None and len(content[position][1]) > MIN_PARAGRAPH)
     return after
+
+
+def _section_starts(
+    content: list[tuple[int, str]], kinds: list[str | None], position: int, late: bool, paragraph_after: bool
+) -> bool:
+    """Whether a comment section starts at ``position`` by its structure (comment-shaped lines of
+    two kinds close together), or by a heading or short call to comment in the second half of the
+    text (``late``) with nothing but the section after it."""
+    kind, line = kinds[position], content[position][1]
+    window = kinds[position : position + COMMENT_WINDOW]
+    shapes = {k for k in window if k} - _WEAK  # share rows alone are no comment section
+    # the next comment-shaped line is close (a comment's title and text may stand between its date
+    # and its reply link), and a date is followed by more than dates
+    contiguous = any(k and k not in _WEAK and (k != "date" or kind != "date") for k in kinds[position + 1 : position + 3])
+    contiguous = contiguous or any(k in ("reply", "says") for k in kinds[position + 1 : position + 4])
+    heading_later = kind == "date" and "heading" in window[1:]
+    shaped = sum(1 for k in window if k and (k == "widget" or k not in _WEAK)) >= MIN_COMMENT_LINES
+    form = window.count("form") + window.count("field") >= MIN_COMMENT_LINES  # field labels of a comment form
+    if kind not in _WEAK and contiguous and not heading_later and shaped and (len(shapes) >= 2 or form):
+        return True
+    if not late:
+        return False
+    if kind == "heading":
+        return is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
+    # a short call to comment, followed by more of the section or by no paragraph of text at all
+    # (related links, tags)
+    return (
+        kind in ("prompt", "count")
+        and len(line.split()) <= MAX_LATE_PROMPT_WORDS
+        and not _CLICK_HERE.search(line)
+        and (position + 1 == len(content) or kinds[position + 1] is not None or not paragraph_after)
+    )
 
 
 def _cut_comment_section(lines: list[str]) -> list[str]:
@@ -392,32 +444,12 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
     text_chars = 0
     for position, (index, line) in enumerate(content):
         kind = kinds[position]
-        if kind is not None and text_before:
-            window = kinds[position : position + COMMENT_WINDOW]
-            shapes = {k for k in window if k} - _WEAK  # share rows alone are no comment section
-            # the next comment-shaped line is close, and a date is followed by more than dates
-            following = kinds[position + 1 : position + 3]
-            contiguous = any(k and k not in _WEAK and (k != "date" or kind != "date") for k in following) or any(
-                k in ("reply", "says") for k in kinds[position + 1 : position + 4]  # a comment's title and text between
-            )
-            heading_later = kind == "date" and "heading" in window[1:]
-            shaped = sum(1 for k in window if k and (k == "widget" or k not in _WEAK)) >= MIN_COMMENT_LINES
-            form = window.count("form") >= MIN_COMMENT_LINES  # field labels of a comment form
-            structured = kind not in _WEAK and contiguous and not heading_later and shaped and (len(shapes) >= 2 or form)
-            short = is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
-            late_heading = kind == "heading" and seen > total / 2 and short
-            # a short call to comment late in the text, followed by more of the section or by no
-            # paragraph of text at all (related links, tags)
-            late_prompt = (
-                kind == "prompt"
-                and seen > total / 2
-                and len(line.split()) <= MAX_LATE_PROMPT_WORDS
-                and not _CLICK_HERE.search(line)
-                and (position + 1 == len(content) or kinds[position + 1] is not None or not paragraph_after[position])
-            )
-            # a heading or a call to comment followed closely by more of a comment section's parts
-            opened = kind in _OPENERS and _part_follows(content, kinds, position)
-            if structured or late_heading or late_prompt or opened:
+        if kind is not None and (text_before or (kind == "heading" and text_chars)):
+            late = seen > total / 2
+            # before the first paragraphs, only a comment form's title over its fields ("Leave a
+            # Reply" over "Name *") opens a section: a count there is the headline's
+            opened = kind in _OPENERS and _part_follows(content, kinds, position, text_before)
+            if opened or (text_before and _section_starts(content, kinds, position, late, paragraph_after[position])):
                 LOGGER.debug("comment section cut at line %d: %r", index, line)
                 return _cut_at(lines, index)
         if kind is None:
@@ -435,7 +467,7 @@ def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: l
     while start > 0:
         if not kinds[start - 1]:
             break
-        prompts += kinds[start - 1] in ("prompt", "heading")
+        prompts += kinds[start - 1] in _OPENERS
         start -= 1
     if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
         return lines
