@@ -144,6 +144,10 @@ MAX_LOGIN_WORDS = 8
 MAX_FIELD_LABEL = 40
 # "Read and write comments, click here": a link to a comment section that may be elsewhere.
 _CLICK_HERE = re.compile(r"hier klicken|click here|cliquez ici|haga clic|clique aqui|kliknij|clicca qui", re.IGNORECASE)
+#: A commenter's name line is at most this long.
+MAX_NAME_LINE = 30
+#: A heading followed by this many name/text pairs heads a comment list.
+MIN_NAMED_COMMENTS = 3
 #: A line of text longer than this is a paragraph.
 MIN_PARAGRAPH = 200
 #: A call to comment in the second half of a text cuts alone when it is at most this many words.
@@ -181,7 +185,9 @@ MIN_COMMENT_LINES = 3
 # Scraper markup: pandoc's fenced divs (":::"), attributes ("{#id .class style=…}"), Markdown image
 # links, link brackets and heading marks.
 _FENCE = re.compile(r"^:{3,}(?:\s.*)?$")
-_ATTRIBUTES = re.compile(r"\s*\{(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*\}")
+# (class names of utility-CSS frameworks carry any character: ".mb-15@s", ".Mb(1.0em)", ".C(#3f3f3f)")
+_ATTRIBUTE = r"(?:[#.][^\s{}]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+_ATTRIBUTES = re.compile(rf"\s*\{{{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\}}")
 _IMAGE_LINK = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/|#|mailto:)[^)]*\)")
 _SPAN = re.compile(r"\[([^\]]+)\](?=\{)")
@@ -358,6 +364,24 @@ def _cut_at(lines: list[str], index: int) -> list[str]:
     return lines[:index]
 
 
+def _is_name(line: str) -> bool:
+    """A line that may be a commenter's name: a few words, no sentence."""
+    return len(line) <= MAX_NAME_LINE and len(line.split()) <= 3 and line[-1] not in ".!?:;,)\"”»"
+
+
+def _names_alternate(content: list[tuple[int, str]], kinds: list[str | None], start: int) -> bool:
+    """Whether the lines from ``start`` alternate a name and a text :data:`MIN_NAMED_COMMENTS` times
+    (a comment list that prints no dates: "Ann", her comment, "bob77", his comment)."""
+    end = start + 2 * MIN_NAMED_COMMENTS
+    if end > len(content):
+        return False
+    names = [content[i][1] for i in range(start, end, 2)]
+    texts = [content[i][1] for i in range(start + 1, end, 2)]
+    return all(_is_name(n) and kinds[i] is None for n, i in zip(names, range(start, end, 2))) and not any(
+        _is_name(t) for t in texts
+    )
+
+
 def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], position: int, any_part: bool = True) -> bool:
     """Whether a part of a comment section (:data:`_SECTION_PARTS`) follows the opener at
     ``position`` within :data:`OPENER_WINDOW` lines with no paragraph of text in between; after a
@@ -366,6 +390,8 @@ def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], posit
     if not any_part:
         return any(k == "form" for k in kinds[position + 1 : position + OPENER_WINDOW])
     heading = kinds[position] in _HEADINGS
+    if heading and _names_alternate(content, kinds, position + 1):
+        return True
     paragraph = False
     for following in range(position + 1, min(len(content), position + OPENER_WINDOW)):
         kind = kinds[following]
