@@ -60,6 +60,10 @@ _COMMENT_SAYS = re.compile(
     r"|(?:kommentar von|comment(?:ed)? by|commentaire (?:de|par)|comentario de|commento di|комментарий от) .{1,60}",
     re.IGNORECASE,
 )
+# What a "NAME says:" line ends or starts with (a cheap test before the expression above).
+_SAYS_ENDS = ("says", "said", "writes", "sagt", "schreibt", "meint", "dit", "écrit", "dice", "escribió", "escribe",
+              "scrive", "scritto", "пишет", "написал", "написала", "написали", "كتب", "قال")
+_SAYS_STARTS = ("kommentar von", "comment", "commentaire", "comentario", "commento", "комментарий")
 # Lines of a comment form (matched inside a normalised widget line): field labels, the privacy note,
 # the prompt, the login choice.
 _COMMENT_FORM = re.compile(
@@ -83,8 +87,7 @@ _COMMENT_PROMPT = re.compile(
     r"|discussion|diskussion|diskutier|dyskusj|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|opinie"
     r"|(?:ihre|deine|eure|your) (?:meinung|voice|thoughts)|comente|تعليق|留言|评论|コメント"
     r"|unterhaltung beginnen|mitdiskutieren|was (?:denkst du|meinst du|meinen sie|denken sie)|what do you think|qu.en pensez.vous|qué (?:opinas|piensas)"
-    r"|co (?:o tym )?(?:myślisz|sądzisz)|o que (?:você acha|achou)",
-    re.IGNORECASE,
+    r"|co (?:o tym )?(?:myślisz|sądzisz)|o que (?:você acha|achou)"
 )
 # A link to the comments' feed or an address is no call to comment ("RSS feed for the comments on
 # this post", "[3] https://example.org/comments/12").
@@ -125,11 +128,10 @@ _BROWSER = re.compile(r"\b(?:browser|navegador|navigateur|przeglądar\w*)\b")
 _EMAIL = re.compile(r"\be ?mail|\bcorreo\b")
 # A sentence of a comment policy: a comment word and a rule word ("The opinions expressed in reader
 # comments are those of the author only", "Los comentarios publicados son responsabilidad de sus autores").
-_POLICY_COMMENT = re.compile(r"comment(?!ar(?:y|ies)|at)|kommentar|comentar|coment[aá]rio|komentarz|commento", re.IGNORECASE)
+_POLICY_COMMENT = re.compile(r"comment(?!ar(?:y|ies)|at)|kommentar|comentar|coment[aá]rio|komentarz|commento")
 _POLICY_RULE = re.compile(
     r"responsab|opini|meinung|moderat|netiquette|guideline|richtlinie|rules|regeln|polic|normas|regulamin|terms|civil"
-    r"|respect|nutzungsbedingungen|abusive|beleidig|insult|freigeschaltet|freischalt|moderac|zasad",
-    re.IGNORECASE,
+    r"|respect|nutzungsbedingungen|abusive|beleidig|insult|freigeschaltet|freischalt|moderac|zasad"
 )
 # The heading of a comment policy: "House rules", "Community-Richtlinien", "Normas", "Regulamin".
 _RULES_HEADING = re.compile(
@@ -143,7 +145,7 @@ MAX_LOGIN_WORDS = 8
 #: A required-field label ("E-Mail-Adresse *", "* Dein Kommentar") is at most this long.
 MAX_FIELD_LABEL = 40
 # "Read and write comments, click here": a link to a comment section that may be elsewhere.
-_CLICK_HERE = re.compile(r"hier klicken|click here|cliquez ici|haga clic|clique aqui|kliknij|clicca qui", re.IGNORECASE)
+_CLICK_HERE = re.compile(r"hier klicken|click here|cliquez ici|haga clic|clique aqui|kliknij|clicca qui")
 #: A commenter's name line is at most this long.
 MAX_NAME_LINE = 30
 #: A heading followed by this many name/text pairs heads a comment list.
@@ -267,24 +269,37 @@ def strip_markup(line: str) -> str:
 
 
 def _comment_kind(line: str) -> str | None:
-    """What makes ``line`` part of a comment section, if anything: ``heading`` ("3 Comments",
-    "Leave a Reply"), ``reply`` (a reply link), ``form`` (a comment form's labels and notes),
-    ``widget`` (other widget lines), ``says`` ("NAME says:"), ``prompt`` (a short call to comment),
-    ``date`` (a short date line)."""
+    """What makes ``line`` part of a comment section, if anything.
+
+    ``heading`` ("3 Comments", "Leave a Reply", a form title ending in "Cancel reply"), ``count``
+    (a count or a short section name: "Komentarze (9)", "Reader comments"), ``prompt`` (a short
+    call to comment, "Log in to comment"), ``rules``/``policy`` (a comment policy's heading and
+    sentences), ``field`` (the comment field's label), ``form`` (other labels and notes of a
+    comment form), ``login`` (a login or registration line), ``reply`` (a reply link), ``says``
+    ("NAME says:"), ``date`` (a short date line), ``widget`` (other widget lines).
+    """
     if not line:
         return None
     if len(line) > MAX_WIDGET_LINE:
-        return _policy_kind(line)
+        return _policy_kind(line, line.casefold())
     normal = normalise_line(line)
     widget = is_widget_line(line)
-    if _COMMENT_SECTION.match(normal) and (widget or len(normal.split()) <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
+    words = len(normal.split())
+    if _COMMENT_SECTION.match(normal) and (widget or words <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
         return "heading"
     if len(line) <= 120 and _FORM_TITLE.search(normal):
         return "heading"
-    words = len(normal.split())
+    if words > 2 * MAX_LOGIN_WORDS:  # a sentence: only a widget, a form note or a policy is that long
+        if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*")):
+            return "form"
+        if words <= MAX_POLICY_WORDS and _BROWSER.search(normal) and _EMAIL.search(normal):
+            return "form"
+        if widget:
+            return "prompt" if _COMMENT_PROMPT.search(normal) else "widget"
+        return _policy_kind(line, normal)
     if normal in REPLY_LABELS or normal in ("log in to reply", "antworten", "reply"):
         return "reply"
-    if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or len(normal.split()) <= 12):
+    if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or words <= 12):
         # the comment field's own label ("Kommentar", "Your comment *") heads the section's content
         return "field" if words <= 3 and _SECTION_WORD.search(normal) else "form"
     form = _form_kind(line, normal, words)
@@ -294,36 +309,41 @@ def _comment_kind(line: str) -> str | None:
         return "form"
     if widget:
         # "Loading Facebook Comments …", "Unterhaltung beginnen": a comment widget's own call
-        return "prompt" if _COMMENT_PROMPT.search(line) else "widget"
-    if len(line) <= 80 and _COMMENT_SAYS.fullmatch(line):
+        return "prompt" if _COMMENT_PROMPT.search(normal) else "widget"
+    if len(line) <= 80 and _says(line) and _COMMENT_SAYS.fullmatch(line):
         return "says"
     if _COUNT_HEADING.fullmatch(normal) and (
         any(c.isdigit() for c in normal) or (words <= 3 and _SECTION_WORD.search(normal))
     ):
         return "count"
+    raw_words = len(line.split())
     if (
-        len(line.split()) <= MAX_PROMPT_WORDS
+        raw_words <= MAX_PROMPT_WORDS
         and not line.lstrip("#>*-– ")[:1].islower()  # not a sentence's end ("## and then comment …" too)
-        and _COMMENT_PROMPT.search(line)
+        and _COMMENT_PROMPT.search(normal)
         and not _FEED_LINK.search(line)
     ):
-        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation" (not a sentence's end)
-    short = len(line) <= MAX_DATE_LINE and len(line.split()) <= 9
-    if short and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
+        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation"
+    if len(line) <= MAX_DATE_LINE and raw_words <= 9 and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
         return "date"
-    return _policy_kind(line)
+    return _policy_kind(line, normal)
 
 
-def _policy_kind(line: str) -> str | None:
-    """``rules`` for the heading of a comment policy, ``policy`` for its sentences."""
+def _says(line: str) -> bool:
+    lowered = line.rstrip(": ").casefold()
+    return lowered.endswith(_SAYS_ENDS) or lowered.startswith(_SAYS_STARTS)
+
+
+def _policy_kind(line: str, folded: str) -> str | None:
+    """``rules`` for the heading of a comment policy, ``policy`` for its sentences (``folded``: the
+    line casefolded, or normalised by :func:`normalise_line`)."""
     words = len(line.split())
-    if words <= MAX_POLICY_WORDS and _POLICY_COMMENT.search(line) and _POLICY_RULE.search(line):
+    if words <= MAX_POLICY_WORDS and _POLICY_COMMENT.search(folded) and _POLICY_RULE.search(folded):
         return "policy"
     if words <= MAX_LOGIN_WORDS:
-        normal = normalise_line(line)
-        if words <= 3 and _RULES_HEADING.fullmatch(normal):
+        if words <= 3 and _RULES_HEADING.fullmatch(folded):
             return "rules"
-        if _RULES_HEADING.search(normal):
+        if _RULES_HEADING.search(folded):
             return "policy"  # "Bitte beachte unsere Community-Richtlinien"
     return None
 
@@ -340,12 +360,12 @@ def _form_kind(line: str, normal: str, words: int) -> str | None:
         if _LOGIN.search(normal):
             return "login"  # a password field belongs to a login form
         return "field" if _SECTION_WORD.search(normal) else "form"
-    if words <= MAX_LOGIN_WORDS or (words <= 2 * MAX_LOGIN_WORDS and _COMMENT_PROMPT.search(line)):
+    if words <= MAX_LOGIN_WORDS or (words <= 2 * MAX_LOGIN_WORDS and _COMMENT_PROMPT.search(normal)):
         if _FORM_FIELD.search(normal):
             return "form"
         if _LOGIN.search(normal):
             # "Log in to comment" calls to comment; a bare "Log in" may be the site's own menu
-            return "prompt" if _COMMENT_PROMPT.search(line) else "login"
+            return "prompt" if _COMMENT_PROMPT.search(normal) else "login"
     if words <= MAX_POLICY_WORDS and _BROWSER.search(normal) and _EMAIL.search(normal):
         return "form"
     return None
@@ -444,7 +464,7 @@ def _section_starts(
     return (
         kind in ("prompt", "count")
         and len(line.split()) <= MAX_LATE_PROMPT_WORDS
-        and not _CLICK_HERE.search(line)
+        and not _CLICK_HERE.search(normalise_line(line))
         and (position + 1 == len(content) or kinds[position + 1] is not None or not paragraph_after)
     )
 
