@@ -99,6 +99,7 @@ SECTIONS_BY_KIND = {
     "call to comment with login lines, Spanish": "Dejá tu comentario | Para comentar tenés que iniciar sesión | Contraseña",
     "call to comment with login lines, French": "Réagir | Pour réagir, veuillez vous connecter | Mot de passe",
     "call to comment and its fields, Arabic": "إضافة تعليق جديد | اسمك | تعليقك *",
+    "call to comment, then a reader-reaction widget": "Deixe sua opinião | Como você se sentiu com essa matéria? | Carregando...",
     "comment field label, then required fields": "Kommentar | Name * | E-Mail * | Website",
     "policy heading and sentences": "House rules | Comments are moderated and may take a day to appear. | Please keep comments civil and on topic.",
     "call to comment, then community guidelines": "Schreib den ersten Kommentar! | Bitte beachte unsere Community-Richtlinien | Kommentieren | Abbrechen",

@@ -88,6 +88,9 @@ _COMMENT_PROMPT = re.compile(
     r"|(?:ihre|deine|eure|your) (?:meinung|voice|thoughts)|comente|تعليق|留言|评论|コメント"
     r"|unterhaltung beginnen|mitdiskutieren|was (?:denkst du|meinst du|meinen sie|denken sie)|what do you think|qu.en pensez.vous|qué (?:opinas|piensas)"
     r"|co (?:o tym )?(?:myślisz|sądzisz)|o que (?:você acha|achou)"
+    # a reader-reaction widget: "How did this article make you feel?", "Como você se sentiu com essa matéria?"
+    r"|how did (?:this (?:article|story) make you feel|you feel about this)|como você se sentiu|wie (?:fanden sie|findest du) (?:diesen|den) artikel"
+    r"|qué te pareció (?:este|esta|la) (?:artículo|nota|noticia)|qu avez vous pensé de cet article"
 )
 # A link to the comments' feed or an address is no call to comment ("RSS feed for the comments on
 # this post", "[3] https://example.org/comments/12").
