@@ -2,9 +2,12 @@
 
 :func:`clean_text` works on any article text, extracted here or scraped elsewhere. It is
 conservative by construction: it only ever removes *whole lines* that consist of widget phrases
-(see :mod:`pipelines.extract.widgets`), everything after a comment-section heading in the second half of
-the text, and sign-off trailers at the very end. A sentence that merely mentions "leave a reply"
-or "share this" is a sentence, not a widget, and stays.
+(see :mod:`pipelines.extract.widgets`), a comment section from its first line to the end of the text
+when several of its parts are seen together (a heading or call to comment with the form, the
+comment headers or the policy that follow it; comment headers of two kinds close together; see
+:func:`_cut_comment_section`), and sign-off trailers at the very end. A sentence that merely
+mentions "leave a reply" or "share this" is a sentence, not a widget, and stays; when unsure, a line
+is kept.
 """
 
 from __future__ import annotations
@@ -80,8 +83,8 @@ _FORM_TITLE = re.compile(
     r"(?:antwort(?:en)? (?:abbrechen|verwerfen)|(?:das )?antworten abzubrechen|to cancel reply|cancel reply|annuler la réponse|cancelar (?:la )?respuesta|annulla (?:la )?risposta"
     r"|отменить ответ)$"
 )
-# A short call to comment that ends a text ("Schreiben Sie den ersten Kommentar", "Join the
-# Conversation", "Bisher keine Kommentare", "Poster un commentaire"): only at the very end.
+# A short call to comment ("Schreiben Sie den ersten Kommentar", "Join the Conversation", "Bisher
+# keine Kommentare", "Poster un commentaire", "Deixe sua opinião"), matched on the normalised line.
 _COMMENT_PROMPT = re.compile(
     r"comment(?!ar(?:y|ies)|at)|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
     r"|discussion|diskussion|diskutier|dyskusj|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|opinie"
@@ -104,7 +107,10 @@ _COUNT_NOUNS = (
     rf"{COMMENT_NOUNS}|antwort|komentarz[eyya]?|komentarzy|odpowiedzi|comentários?|respostas?|reacties?|reakcj[ei]"
     r"|reações|reacciones|réactions|lesermeinungen|leserkommentare"
 )
-_SECTION_WORD = re.compile(r"comment(?!ar(?:y|ies)|at)|kommentar|comentar|coment[aá]rio|komentarz|commento|r[ée]action|reacties|reakcj|reações|reacciones|lesermeinung")
+# The word "comment" in the languages above ("commentary" and "commentator" are not comments).
+_COMMENT_STEMS = r"comment(?!ar(?:y|ies)|at)|kommentar|comentar|coment[aá]rio|komentarz|commento"
+# What a comment section may be called: comments, reactions, readers' opinions.
+_SECTION_WORD = re.compile(rf"{_COMMENT_STEMS}|r[ée]action|reacties|reakcj|reações|reacciones|lesermeinung")
 _COUNT_HEADING = re.compile(rf"(?:\w+ ){{0,3}}?(?:\d+ ?)?(?:{_COUNT_NOUNS})(?: ?\d+)?(?: \w+){{0,2}}")
 # A login or registration line of a comment form (normalised): "Log in or create an account",
 # "Anmelden Registrieren", "Contraseña", "Register Log in".
@@ -131,7 +137,7 @@ _BROWSER = re.compile(r"\b(?:browser|navegador|navigateur|przeglądar\w*)\b")
 _EMAIL = re.compile(r"\be ?mail|\bcorreo\b")
 # A sentence of a comment policy: a comment word and a rule word ("The opinions expressed in reader
 # comments are those of the author only", "Los comentarios publicados son responsabilidad de sus autores").
-_POLICY_COMMENT = re.compile(r"comment(?!ar(?:y|ies)|at)|kommentar|comentar|coment[aá]rio|komentarz|commento")
+_POLICY_COMMENT = re.compile(_COMMENT_STEMS)
 _POLICY_RULE = re.compile(
     r"responsab|opini|meinung|moderat|netiquette|guideline|richtlinie|rules|regeln|polic|normas|regulamin|terms|civil"
     r"|respect|nutzungsbedingungen|abusive|beleidig|insult|freigeschaltet|freischalt|moderac|zasad"
@@ -181,8 +187,8 @@ _SECTION_PARTS = frozenset({"heading", "prompt", "count", "rules", "field", "for
 _HEADINGS = frozenset({"heading", "count", "rules", "field"})
 # The lines of a comment's own header.
 _COMMENT_HEADER = frozenset({"date", "says", "reply"})
-# Kinds that only open or confirm a section through its opener (a login link, a policy sentence or a
-# count also appear in a page's navigation and under its headline): they never start a cut of their own.
+# Kinds that only confirm a section (a login link, a policy sentence and widget rows also appear in a
+# page's navigation and footer): they never start a cut of their own.
 _WEAK = frozenset({"widget", "policy", "login"})
 #: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
 MIN_COMMENT_LINES = 3
@@ -476,13 +482,13 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
     """Everything before the comment section, if the text has one.
 
     A comment section starts at its first comment-shaped line (see :func:`_comment_kind`) when
-    the next or next-but-one line is comment-shaped too and, within :data:`COMMENT_WINDOW` lines,
-    there are :data:`MIN_COMMENT_LINES` comment-shaped lines of at least two kinds besides plain
-    widget lines (a comment header has a name, a date and a reply link; a form has a heading and
-    field labels); or at a comment-section heading in the second half of the text. A heading in
-    the window starts the section rather than a date above it. Everything from there on goes. A
-    line before the first paragraphs (:data:`MIN_TEXT_BEFORE`) never starts a cut, so a "3 Comments"
-    under the headline stays.
+    several of its parts are seen together: an opener (heading, count, call to comment, policy
+    heading, comment-field label) with another part close after it (:func:`_part_follows`);
+    comment-shaped lines of two kinds close together, or a short heading or call to comment late in
+    the text (:func:`_section_starts`); or a tail made only of comment-shaped lines
+    (:func:`_cut_comment_tail`). Everything from there on goes, with the noise just above it. A line
+    before the first paragraphs (:data:`MIN_TEXT_BEFORE`) starts a cut only when it is a comment
+    form's title over the form, so a "3 Comments" under the headline stays.
     """
     content = [(i, line) for i, line in enumerate(lines) if line and not _is_noise(line)]
     kinds = [_comment_kind(line) for _, line in content]
