@@ -141,6 +141,7 @@ KEPT_BY_KIND = {
     "a subheading named Response": [*STORY[:2], "Response", STORY[2], STORY[3]],
     "a setting about commentary": [*STORY, "Commentary language", "This is the language the commentary will use.", "Sideline commentator"],
     "a list of addresses with /comments/": [*STORY, "- https://forum.example/r/harbour/comments/4b8s7v/wall", "- https://forum.example/r/harbour/comments/4c1a2b/pier"],
+    "a sidebar's feed and login links": [*STORY, "Meta", "Log in", "Entries RSS", "Comments RSS", "Archives", "Harbour news in brief: the ferry timetable changes on Monday and the pier stays open."],
     "a link to the comments with nothing of them after it": [*STORY, "Kommentare lesen und schreiben, hier klicken", "Verwandte Themen", "Hafen", "Sturm"],
 }
 

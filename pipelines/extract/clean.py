@@ -178,7 +178,7 @@ MIN_TEXT_BEFORE = 200
 COMMENT_WINDOW = 10
 #: A comment section's heading or call to comment opens it when one of its parts (another heading or
 #: call, a form line, a comment header, a reply link) follows within this many lines.
-OPENER_WINDOW = 5
+OPENER_WINDOW = 6
 #: Lines between an opener and the part that confirms it are shorter than this (not paragraphs).
 MAX_OPENER_GAP_LINE = 100
 _OPENERS = frozenset({"heading", "prompt", "count", "rules", "field"})
@@ -321,8 +321,10 @@ def _comment_kind(line: str) -> str | None:
         return "prompt" if _COMMENT_PROMPT.search(normal) else "widget"
     if len(line) <= 80 and _says(line) and _COMMENT_SAYS.fullmatch(line):
         return "says"
-    if _COUNT_HEADING.fullmatch(normal) and (
-        any(c.isdigit() for c in normal) or (words <= 3 and _SECTION_WORD.search(normal))
+    if (
+        _COUNT_HEADING.fullmatch(normal)
+        and (any(c.isdigit() for c in normal) or (words <= 3 and _SECTION_WORD.search(normal)))
+        and not _FEED_LINK.search(line)  # "Comments RSS" in a sidebar's meta links
     ):
         return "count"
     raw_words = len(line.split())
