@@ -178,7 +178,7 @@ MIN_TEXT_BEFORE = 200
 COMMENT_WINDOW = 10
 #: A comment section's heading or call to comment opens it when one of its parts (another heading or
 #: call, a form line, a comment header, a reply link) follows within this many lines.
-OPENER_WINDOW = 6
+OPENER_WINDOW = 5
 #: Lines between an opener and the part that confirms it are shorter than this (not paragraphs).
 MAX_OPENER_GAP_LINE = 100
 _OPENERS = frozenset({"heading", "prompt", "count", "rules", "field"})
@@ -419,12 +419,12 @@ def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], posit
     heading or a count, the header of a comment (a date, "NAME says:", a reply link) may also come
     after the first comment's text. Without ``any_part``, only a form line counts."""
     if not any_part:
-        return any(k == "form" for k in kinds[position + 1 : position + OPENER_WINDOW])
+        return any(k == "form" for k in kinds[position + 1 : position + 1 + OPENER_WINDOW])
     heading = kinds[position] in _HEADINGS
     if heading and _names_alternate(content, kinds, position + 1):
         return True
     paragraph = False
-    for following in range(position + 1, min(len(content), position + OPENER_WINDOW)):
+    for following in range(position + 1, min(len(content), position + 1 + OPENER_WINDOW)):
         kind = kinds[following]
         if heading and (kind in _COMMENT_HEADER or kind == "policy"):
             return True
