@@ -132,6 +132,10 @@ def test_a_comment_form_under_a_short_text_is_cut() -> None:
 
 
 # Lines that look like parts of a comment section but are the article's own: none may be lost.
+MORE = [
+    "The ferry keeps to its timetable, and the harbour office answers questions every weekday morning.",
+    "A public meeting on the repairs is planned for the spring, once the engineers have finished their survey.",
+]
 KEPT_BY_KIND = {
     "a sentence on moderation inside the text": [
         STORY[1], "The clerk said comments from residents are moderated before the minutes are published.", *STORY[2:],
@@ -142,6 +146,14 @@ KEPT_BY_KIND = {
     "a setting about commentary": [*STORY, "Commentary language", "This is the language the commentary will use.", "Sideline commentator"],
     "a list of addresses with /comments/": [*STORY, "- https://forum.example/r/harbour/comments/4b8s7v/wall", "- https://forum.example/r/harbour/comments/4c1a2b/pier"],
     "a sidebar's feed and login links": [*STORY, "Meta", "Log in", "Entries RSS", "Comments RSS", "Archives", "Harbour news in brief: the ferry timetable changes on Monday and the pier stays open."],
+    "a section label and the byline above the body": [*STORY[:3], "Comment", "By Anna Weber", "4 March 2024", STORY[3], *MORE],
+    "officials' reactions quoted under a heading": [
+        *STORY[:3], "Réactions", "Maire Jeanne Roy", "Nous reconstruirons le mur avant l’hiver.", "Conseiller Paul Roe",
+        "C’est un désastre pour les pêcheurs.", "Capitaine Kim Lee", "Le quai reste ouvert pour l’instant.", STORY[3], *MORE,
+    ],
+    "a readers' letters section with one dated letter": [
+        *STORY[:3], "Reader comments", "Many readers wrote to us about the wall.", "Anna Weber, 4 March 2024", STORY[3], *MORE,
+    ],
     "a link to the comments with nothing of them after it": [*STORY, "Kommentare lesen und schreiben, hier klicken", "Verwandte Themen", "Hafen", "Sturm"],
 }
 

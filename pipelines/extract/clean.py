@@ -415,20 +415,26 @@ def _names_alternate(content: list[tuple[int, str]], kinds: list[str | None], st
 
 def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], position: int, any_part: bool = True) -> bool:
     """Whether a part of a comment section (:data:`_SECTION_PARTS`) follows the opener at
-    ``position`` within :data:`OPENER_WINDOW` lines with no paragraph of text in between; after a
-    heading or a count, the header of a comment (a date, "NAME says:", a reply link) may also come
-    after the first comment's text. Without ``any_part``, only a form line counts."""
+    ``position`` within :data:`OPENER_WINDOW` lines with no paragraph of text in between. After a
+    heading or a count, comments may follow instead: name/text pairs, or two comment headers (a
+    date, "NAME says:", a reply link) within :data:`COMMENT_WINDOW` lines, past the first comment's
+    text (one date alone may be the article's own dateline under a section label); or, past a
+    paragraph, a policy sentence. Without ``any_part``, only a form line counts."""
     if not any_part:
         return any(k == "form" for k in kinds[position + 1 : position + 1 + OPENER_WINDOW])
     heading = kinds[position] in _HEADINGS
-    if heading and _names_alternate(content, kinds, position + 1):
+    # a required comment field ("* Your comment") is a form for sure: one comment header will do
+    headers_needed = 1 if kinds[position] == "field" and "*" in content[position][1] else 2
+    if heading and (
+        # name/text pairs under a heading that says "comments" ("Reactions" may head quotes of officials)
+        (_POLICY_COMMENT.search(normalise_line(content[position][1])) and _names_alternate(content, kinds, position + 1))
+        or sum(k in _COMMENT_HEADER for k in kinds[position + 1 : position + 1 + COMMENT_WINDOW]) >= headers_needed
+    ):
         return True
     paragraph = False
     for following in range(position + 1, min(len(content), position + 1 + OPENER_WINDOW)):
         kind = kinds[following]
-        if heading and (kind in _COMMENT_HEADER or kind == "policy"):
-            return True
-        if kind in _SECTION_PARTS and not paragraph:
+        if kind in _SECTION_PARTS and (not paragraph or kind == "policy"):
             return True
         if len(content[following][1]) > MAX_OPENER_GAP_LINE:
             if not heading:
