@@ -170,6 +170,14 @@ def test_a_count_under_the_headline_followed_by_the_date_cuts_nothing() -> None:
     assert _lines(clean_text("\n".join(text))) == [STORY[0], "Updated: March 4, 2024", *STORY[1:]]
 
 
+def test_comment_headers_written_as_markdown_headings_are_comment_headers() -> None:
+    section = [
+        "###### Anna Weber | Mo, 4. März 2024 - 10:15", "Endlich", "Die Mauer hätte man schon vor Jahren sanieren müssen.",
+        "Antworten", "###### Peter Roth | Mo, 4. März 2024 - 11:02", "Kosten", "Wer zahlt das am Ende?", "Antworten",
+    ]
+    assert _lines(clean_text("\n\n".join(STORY + section))) == STORY
+
+
 def test_pandoc_attributes_with_utility_class_names_are_removed() -> None:
     scraped = [STORY[0] + " {.Mb(1.0em) .mb-15@s}", "## Harbour costs {.C(#3f3f3f) .Fw(b)}", *STORY[1:]]
     assert _lines(clean_text("\n".join(scraped))) == [STORY[0], "Harbour costs", *STORY[1:]]

@@ -289,6 +289,8 @@ def _comment_kind(line: str) -> str | None:
     """
     if not line:
         return None
+    if line[0] == "#":
+        line = _HEADING_MARK.sub("", line) or line  # a Markdown heading is judged by its text
     if len(line) > MAX_WIDGET_LINE:
         return _policy_kind(line, line.casefold())
     normal = normalise_line(line)
