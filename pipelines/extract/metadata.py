@@ -48,7 +48,7 @@ LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "author", "searc
 NON_ARTICLE_OG_TYPES = frozenset({"website", "profile", "product", "place", "business.business", "book"})
 #: An undated page of such a type is a listing when its text has this many teaser headlines…
 MIN_TEASERS = 3
-#: …or an about/contact/profile page when its text is shorter than this.
+#: …or an about/contact/profile page when its text is shorter than this and the page shows no date.
 MIN_UNDATED_WEBSITE_WORDS = 150
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
@@ -133,8 +133,11 @@ class PageMetadata:
     def is_listing(self, text: str, tree: HtmlElement) -> bool:
         """The page is not one article: a listing (archive, tag, category, author, search, the posts
         page ``blog`` unless the theme also marks it a static ``page``), a WordPress static page not
-        typed ``article``, or a page typed ``website``/``profile`` that has no date and whose extracted
-        ``text`` is short or made of the ``tree``'s teaser headlines (a home or section page)."""
+        typed ``article``, or a page typed ``website``/``profile`` without a machine-readable date whose
+        extracted ``text`` is made of the ``tree``'s teaser headlines (a home or section page), or is
+        short and either shows no date at all (an about, contact or profile page) or holds a teaser
+        headline (a small section page). A short news item on a site that types every page ``website``
+        shows its date in the page and no teaser."""
         if self.body_classes & {"single", "single-post"} or self.page_types & ARTICLE_TYPES:
             return False
         listing_classes = self.body_classes & LISTING_BODY_CLASSES
@@ -149,7 +152,10 @@ class PageMetadata:
         lines = text.split("\n")
         titles = frozenset(normalise_line(t.text_content()) for t in _TEASERS(tree))
         teasers = sum(normalise_line(line) in titles for line in lines)
-        return teasers >= MIN_TEASERS or count_words(text) < MIN_UNDATED_WEBSITE_WORDS
+        if teasers >= MIN_TEASERS:
+            return True
+        # short: undated, an about/contact/profile page; dated but showing a teaser, a small section page
+        return count_words(text) < MIN_UNDATED_WEBSITE_WORDS and (self.published is None or teasers > 0)
 
 
 def _strings(value: Any, key: str = "name") -> list[str]:
