@@ -252,6 +252,31 @@ def test_comments_found_by_structure_are_kept_when_the_source_asks() -> None:
     assert kept[1].text.startswith("Reader remark number 2")
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Weitere Artikel zum Thema", "Weitere Themen", "Mehr zum Thema:", "Zum Weiterlesen:", "À lire aussi",
+     "You may also be interested in:", "Leggi anche", "Noticias relacionadas"],
+)
+def test_headings_of_related_article_blocks_are_widget_lines(line: str) -> None:
+    assert is_widget_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Weitere Themen der Sitzung waren der Hafen und die Schule.", "Lire aussi : le port rouvre lundi",
+     "Mehr zum Thema Hafen erfahren Sie im Rathaus."],
+)
+def test_sentences_that_start_like_a_related_heading_stay(line: str) -> None:
+    assert not is_widget_line(line)
+
+
+def test_a_related_heading_leaves_the_text_but_the_article_stays() -> None:
+    related = '<h3>Weitere Artikel zum Thema</h3><ul><li><a href="/a">Deich bricht</a></li></ul>'
+    article = extract(_page(f"<article><h1>Sea wall</h1>{PARAGRAPHS}{related}</article>"), URL)
+    assert article is not None
+    assert "Weitere Artikel zum Thema" not in article.text and STORY[-1] in article.text
+
+
 # --- pages refused as "not an article" -----------------------------------------------------
 
 
