@@ -17,8 +17,10 @@ Crawl-delay (politeness is off for the benchmark only: no download delay, no Aut
 
 Per crawler: pages/s (article pages over the crawl's own elapsed time, Scrapy's
 ``elapsed_time_seconds``), CPU seconds per page of the crawl process (user + system) and, for
-newsarchive, per component (the run summary's ``cpu_seconds``: parse = sniff/detect/links,
-extract = extraction + staging, warc), and peak RSS (VmHWM). Results:
+newsarchive, per component (the run summary's ``cpu_seconds``: parse = sniff/detect/links on the
+reactor thread, extract = extraction + building the staged record in the extraction worker,
+stage = writing it, warc = the WARC worker's record building plus the reactor's hand-off), and
+peak RSS (VmHWM of the crawl process; with its worker processes summed as well). Results:
 ``bench/results/crawl.json`` and ``bench/results/crawl.md``.
 """
 
@@ -289,9 +291,9 @@ def write_results(doc: dict[str, Any]) -> None:
         f"newsarchive / plain spider: **{doc['ratio_to_plain']:.2f}x**; newsarchive / scrapy bench: **{doc['ratio_to_scrapy_bench']:.2f}x**.",
         "",
         f"newsarchive CPU per page by component (thread CPU, {doc['extraction']}): {comp}; the rest of the "
-        f"{ours['cpu_s_per_page'] * 1000:.1f} ms is Scrapy, Twisted, the HTTP client, our middlewares and the "
-        f"extraction worker's start-up. With the extraction worker, newsarchive peaks at "
-        f"{ours['peak_rss_with_workers_mib']:.0f} MiB in all.",
+        f"{ours['cpu_s_per_page'] * 1000:.1f} ms is Scrapy, Twisted, the HTTP client, our middlewares, the "
+        f"pipes to the workers and the workers' start-up. With its extraction and WARC worker processes, "
+        f"newsarchive peaks at {ours['peak_rss_with_workers_mib']:.0f} MiB in all.",
         "",
     ]
     (RESULTS / "crawl.md").write_text("\n".join(lines), encoding="utf-8")
@@ -333,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         "articles": articles,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, Scrapy {scrapy.__version__}",
-        "extraction": "in a process pool" if crawl_settings.NEWSARCHIVE_EXTRACT_WORKERS else "on the reactor thread",
+        "extraction": (
+            "extract and warc in worker processes, thread CPU there" if crawl_settings.NEWSARCHIVE_EXTRACT_WORKERS else "all on the reactor thread"
+        ),
         "newsarchive": ours,
         "plain_scrapy": plain,
         "all_runs_pages_per_s": {k: [round(r["pages_per_s"], 1) for r in v] for k, v in runs.items()},

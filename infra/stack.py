@@ -642,7 +642,8 @@ def describe(stack: StackInfo | StackStatus) -> str:
                 f"  credentials (also in {stack.data_dir.parent / STACK_STATE_FILE}); for the AWS CLI and boto3:",
                 f"  export AWS_ACCESS_KEY_ID={stack.settings.access_key_id} "
                 f"AWS_SECRET_ACCESS_KEY={stack.settings.secret_access_key} "
-                f"NEWSARCHIVE_S3_ENDPOINT={stack.endpoint_url} AWS_ENDPOINT_URL={stack.endpoint_url}",
+                f"NEWSARCHIVE_S3_ENDPOINT={stack.endpoint_url} NEWSARCHIVE_S3_BUCKET={stack.bucket} "
+                f"AWS_ENDPOINT_URL={stack.endpoint_url}",
             ]
         )
     lines = [f"local S3 stack {stack.message}", f"  home: {stack.home}"]

@@ -9,6 +9,7 @@ tracking parameters, sorted query (identifying parameters kept, valueless ones t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -47,7 +48,15 @@ def canonicalize_url(url: str, *, fold_mobile_hosts: bool = False) -> str:
 
     >>> canonicalize_url("HTTPS://Example.com:443/news/story/amp/?utm_source=x&replytocom=4#c")
     'https://example.com/news/story/'
+
+    Results are cached (a crawl asks for the same URL's form several times: request, trap check,
+    seen state, staging).
     """
+    return _canonical(url, fold_mobile_hosts)
+
+
+@lru_cache(maxsize=16384)
+def _canonical(url: str, fold_mobile_hosts: bool) -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)

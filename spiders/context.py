@@ -7,7 +7,7 @@ attributes on the crawler. A component exercised with another spider sees ``None
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ class CrawlContext:
     storage: Any = None
     #: where the crawl stages its files (``spiders.staging.run_context``)
     staging: Any = None
+    #: work that ``spider_closed`` receivers started and the run summary waits for before it is
+    #: written (Scrapy runs async receivers concurrently): e.g. the WARC worker's last records
+    closing: list[Any] = field(default_factory=list)
 
 
 def crawl_context(crawler: Any) -> CrawlContext | None:

@@ -203,5 +203,20 @@ def response_too_deep(response: TextResponse, max_depth: int) -> int | None:
         return None
     if not hasattr(root, "iter"):
         return None
-    depth = html_depth(root, stop_at=max_depth)
-    return depth if depth > max_depth else None
+    if not _deeper_than(root, max_depth):
+        return None
+    return html_depth(root, stop_at=max_depth)
+
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether an element nests more than ``limit`` levels deep (``root`` is level 1), in one
+    XPath evaluation inside libxml2: ``*/*/…/*`` visits each level's elements once."""
+    if limit < 1:
+        return True
+    check = _DEPTH_XPATHS.get(limit)
+    if check is None:
+        check = _DEPTH_XPATHS[limit] = etree.XPath("boolean(" + "/".join(["*"] * limit) + ")")
+    return bool(check(root))
+
+
+_DEPTH_XPATHS: dict[int, Any] = {}

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml.etree import XPath
 from parsel import Selector
 
 from pipelines.schemaorg import ARTICLE_TYPES_LOWER as ARTICLE_TYPES
@@ -106,43 +107,55 @@ def jsonld_types(scripts: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+# Compiled once, evaluated on the lxml tree itself (no parsel wrapper per result): detection runs
+# on the reactor thread for every fetched page.
+_X = {
+    name: XPath(expr, smart_strings=False)
+    for name, expr in {
+        "og": "//meta[translate(@property,'OGTYPE','ogtype')='og:type' or translate(@name,'OGTYPE','ogtype')='og:type']/@content",
+        "scripts": "//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]/text()",
+        # story-level <article> elements: not nested, not a reader comment (WordPress wraps each
+        # comment in <article class="comment-body">)
+        "articles": "//article[not(ancestor::article)][not(contains(@class,'comment'))]"
+        "[not(starts-with(@id,'comment') or starts-with(@id,'div-comment'))]",
+        "story_text": ".//p//text() | .//li//text() | ./text()",
+        "all_text": ".//text()[not(ancestor::script) and not(ancestor::style)]",
+        "body_p_text": "//body//p//text()",
+        "title": "string(//title)",
+        "dated": "boolean(//meta[@property='article:published_time' or @name='article:published_time'"
+        " or @itemprop='datePublished' or @name='date' or @name='pubdate']/@content[. != '']"
+        " or //*[@itemprop='datePublished']"
+        " or //article//time[@datetime][not(ancestor::*[contains(@class,'comment')])])",
+    }.items()
+}
+
+
 def page_signals(html: str | Selector, raw: str | None = None) -> PageSignals:
     """Read the signals of an HTML page (a string or an already built parsel ``Selector``;
     ``raw``, the markup as text, enables the fallbacks for badly broken pages)."""
     sel = html if isinstance(html, Selector) else Selector(text=html or "<html></html>")
     if raw is None and isinstance(html, str):
         raw = html
-    og = sel.xpath(
-        "//meta[translate(@property,'OGTYPE','ogtype')='og:type' or translate(@name,'OGTYPE','ogtype')='og:type']/@content"
-    ).get()
-    scripts = sel.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]/text()").getall()
-    # story-level <article> elements: not nested, not a reader comment (WordPress wraps each
-    # comment in <article class="comment-body">)
-    articles = sel.xpath(
-        "//article[not(ancestor::article)][not(contains(@class,'comment'))][not(starts-with(@id,'comment') or starts-with(@id,'div-comment'))]"
-    )
+    root = sel.root
+    if not hasattr(root, "iter"):  # a Selector over a non-element (text) root
+        root = Selector(text="<html></html>").root
+    og_values = _X["og"](root)
+    og = og_values[0] if og_values else None
+    scripts = _X["scripts"](root)
+    articles = _X["articles"](root)
+    swallowed = len(_X["title"](root)) > 500
     if articles:
-        words = max(_count_words(a.xpath(".//p//text() | .//li//text() | ./text()").getall()) for a in articles)
-        swallowed = len(sel.xpath("string(//title)").get() or "") > 500
+        words = max(_count_words(_X["story_text"](a)) for a in articles)
         if words == 0 or swallowed:
-            words = max(_count_words(a.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()) for a in articles)
+            words = max(_count_words(_X["all_text"](a)) for a in articles)
     else:
-        words = _count_words(sel.xpath("//body//p//text()").getall())
-    dated = bool(
-        sel.xpath(
-            "//meta[@property='article:published_time' or @name='article:published_time'"
-            " or @itemprop='datePublished' or @name='date' or @name='pubdate']/@content"
-        ).get()
-        or sel.xpath("//*[@itemprop='datePublished']").get()
-        or sel.xpath("//article//time[@datetime][not(ancestor::*[contains(@class,'comment')])]").get()
-        or any('"datePublished"' in s for s in scripts)
-    )
+        words = _count_words(_X["body_p_text"](root))
+    dated = _X["dated"](root) or any('"datePublished"' in s for s in scripts)
     if raw:
         head = raw[:200_000]
         if og is None and (match := _RAW_OG_TYPE.search(head)):
             og = match.group(1)
         dated = dated or bool(_RAW_PUBLISHED.search(head))
-        swallowed = len(sel.xpath("string(//title)").get() or "") > 500
         if words == 0 or swallowed:
             body = raw[:500_000]
             start = re.search(r"<body\b", body, re.I)
@@ -153,7 +166,7 @@ def page_signals(html: str | Selector, raw: str | None = None) -> PageSignals:
         jsonld_types=jsonld_types(scripts),
         article_elements=len(articles),
         article_words=words,
-        dated=dated,
+        dated=bool(dated),
     )
 
 

@@ -36,7 +36,7 @@ class DiscoveryError(ValueError):
     """A feed or sitemap could not be parsed (the message says why, in one line)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Found:
     """A URL discovered in a feed or sitemap, with what the document said about it."""
 

@@ -5,8 +5,9 @@ caps (see docs/crawling.md, "Frontier and budgets"):
 
 * **Priority** (highest first): feeds and the source's entry documents; entries of a feed or a
   Google News sitemap; sitemaps; article-shaped URLs (``article_patterns``, a dated path with a
-  slug, a long slug), newest first by a date that can be trusted; start pages; everything else
-  (listings, archives, tags) last.
+  slug, a long slug, or the shape of pages this run's page signals detected as articles:
+  :meth:`Frontier.learn_article`), newest first by a date that can be trusted; start pages;
+  everything else (listings, archives, tags) last.
 * **Trusted dates.** A sitemap ``lastmod`` in the future, or one shared by most entries of its
   sitemap (a generator stamping "now" on every entry), says nothing: such a sitemap's entries fall
   back to the date in their path, if any.
@@ -102,6 +103,27 @@ def article_shaped(url: str, patterns: Sequence[re.Pattern[str]] = ()) -> bool:
     return _slug(segments[-1])
 
 
+def article_shape(url: str) -> str:
+    """What the URLs of one site's stories have in common: the host, then each path segment as
+    ``N`` (a number), ``S`` (a slug: three words or more) or itself with its digits as ``N``, and
+    the query's keys (values that are numbers as ``N``). ``/news/2026/11/30/council-votes-on-budget/``
+    and ``/news/2025/01/02/ferry-timetable-changes-again/`` share ``host/news/N/N/N/S/``;
+    ``/story-4411.html`` and ``/story-4412.html`` share ``host/story-N.html``."""
+    parts = urlsplit(url)
+    shaped = []
+    for segment in parts.path.split("/"):
+        if segment.isdigit():
+            shaped.append("N")
+        elif _slug(segment):
+            shaped.append("S")
+        else:
+            shaped.append(_DIGITS.sub("N", segment.lower()))
+    query = "&".join(
+        sorted(_DIGITS.sub("N", k) + ("=N" if v.isdigit() else f"={v}" if v else "") for k, _, v in (p.partition("=") for p in parts.query.split("&") if p))
+    )
+    return f"{parts.hostname}{'/'.join(shaped)}" + (f"?{query}" if query else "")
+
+
 def trusted_dates(entries: Sequence[Found], now: datetime | None = None) -> list[datetime | None]:
     """Per entry, the date to rank it by: its ``updated`` when trustworthy, else the date in its path.
 
@@ -140,6 +162,23 @@ class Frontier:
     pattern_cap: int = 0  # 0: no cap
     sitemap_max_entries: int = 0  # 0: no cap
     per_pattern: Counter[str] = field(default_factory=Counter)
+    #: shapes (:func:`article_shape`) of pages the page signals said were articles, with counts
+    learned_shapes: Counter[str] = field(default_factory=Counter)
+    learn_after: int = 2  # pages of one shape detected as articles before the shape counts
+
+    def learn_article(self, url: str) -> None:
+        """A page at ``url`` said it is an article (JSON-LD, ``og:type``, ``<article>``): other URLs
+        of its shape are article-shaped from now on (once ``learn_after`` pages agree). Not used
+        when the source configures ``article_patterns``: then those alone decide."""
+        if not self.article_patterns:
+            self.learned_shapes[article_shape(url)] += 1
+
+    def looks_like_article(self, url: str) -> bool:
+        """Article-shaped by its URL (:func:`article_shaped`) or by the shape of pages detected as
+        articles in this run."""
+        if article_shaped(url, self.article_patterns):
+            return True
+        return bool(self.learned_shapes) and self.learned_shapes.get(article_shape(url), 0) >= self.learn_after
 
     def priority(self, url: str, kind: str, *, listed_by: str | None = None, date: datetime | None = None) -> int:
         """The scheduler priority of a request (see the module docstring)."""
@@ -149,7 +188,7 @@ class Frontier:
             return PRIORITY_SITEMAP
         if listed_by in ("feed", "news-sitemap"):
             return PRIORITY_LISTED_ENTRY
-        if article_shaped(url, self.article_patterns):
+        if self.looks_like_article(url):
             return PRIORITY_ARTICLE + recency_bonus(date or path_date(url))
         if kind == "start":
             return PRIORITY_START

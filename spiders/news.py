@@ -289,6 +289,8 @@ class NewsSpider(scrapy.Spider):
             response.url, response.selector, self.source.article_patterns, min_words=self.min_words, raw=response.text
         )
         if verdict.is_article:
+            if verdict.reason != "url-rule":
+                self.frontier.learn_article(response.url)  # its links of the same shape go first
             if self._copy_of_requested_article(response):
                 count(self.crawler.stats, "skipped-seen", "rel-canonical", url=response.url)
             else:

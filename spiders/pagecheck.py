@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lxml.etree import XPath
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 
@@ -69,13 +70,20 @@ class PageProblem:
     reason: str
 
 
-def _text(response: TextResponse, xpath: str) -> str:
-    return " ".join(t.strip() for t in response.xpath(xpath).getall() if t.strip())
+# compiled once and evaluated on the lxml tree (no parsel wrapper per result): every fetched page
+_X_TITLE = XPath("//title//text()", smart_strings=False)
+_X_H1 = XPath("//h1//text()", smart_strings=False)
+_X_BODY_CLASS = XPath("//body/@class", smart_strings=False)
+_X_CANONICAL = XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content", smart_strings=False)
+_X_WORDS = XPath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]", smart_strings=False)
 
 
-def _words(response: TextResponse) -> int:
-    texts = response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]").getall()
-    return sum(count_words(t) for t in texts)
+def _text(root: Any, xpath: XPath) -> str:
+    return " ".join(t.strip() for t in xpath(root) if t.strip())
+
+
+def _words(root: Any) -> int:
+    return sum(count_words(t) for t in _X_WORDS(root))
 
 
 def check_page(
@@ -98,18 +106,21 @@ def check_page(
     depth = response_too_deep(response, max_depth)
     if depth is not None:
         return PageProblem("not-article", "too-deep")
-    title = _text(response, "//title//text()")
-    headings = _text(response, "//h1//text()")
-    body_class = " ".join(response.xpath("//body/@class").getall())
+    root = response.selector.root
+    if not hasattr(root, "iter"):
+        return None
+    title = _text(root, _X_TITLE)
+    headings = _text(root, _X_H1)
+    body_class = " ".join(_X_BODY_CLASS(root))
     if _ERROR_CLASS.search(body_class):
         return PageProblem("soft-404", "error-class")
-    for link in response.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").getall():
+    for link in _X_CANONICAL(root):
         if _404_URL.search(link.strip()):
             return PageProblem("soft-404", "canonical-404")
     not_found_title = bool(_NOT_FOUND.search(title))
     not_found_heading = bool(_NOT_FOUND.search(headings)) and len(headings) < 120
     error = bool(_ERROR_PAGE.search(title)) or (bool(_ERROR_PAGE.search(headings)) and len(headings) < 120)
-    if not (not_found_title or not_found_heading or error) or _words(response) >= max_words:
+    if not (not_found_title or not_found_heading or error) or _words(root) >= max_words:
         return None
     if not_found_title:
         return PageProblem("soft-404", "title")

@@ -13,6 +13,7 @@ Outcomes: ``extracted``; ``not-article/<reason>`` when the extractor finds no ar
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -25,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from pipelines import layout
-from pipelines.extract import extract_with_reason
 from pipelines.models import article_id
 from pipelines.text import content_hash
 from pipelines.urls import canonicalize_url
@@ -143,20 +143,46 @@ def repair_markup(html: str) -> str | None:
     return html[:end] + "</title>" + html[end:]
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What the crawl knows of a fetched page and the extractor does not; added to its record
+    (picklable: it goes to the extraction worker with the page)."""
+
+    source: str
+    run_id: str
+    fetched_at: datetime
+    http_status: int
+    etag: str | None = None
+    last_modified: str | None = None
+    warc_record_id: str | None = None
+    language: str | None = None  # the source's, when the page does not say
+    tags: tuple[str, ...] = ()  # the source's tags
+    seen_hash: str | None = None  # content hash of the text staged for this URL before
+
+
 @dataclass
 class Extracted:
-    """What :func:`extract_page` found (picklable: it may come back from a worker process)."""
+    """What :func:`extract_page` found (picklable: it comes back from a worker process).
 
-    article: Article | None
+    ``record`` is the staged JSONL line (``Article.to_json()``) of a new or changed article;
+    ``unchanged`` says the text hashes to ``PageFacts.seen_hash`` (nothing to stage);
+    without an article, ``reason`` says why."""
+
     reason: str | None
     repaired: bool
     cpu_seconds: float
+    content_hash: str | None = None
+    record: str | None = None
+    unchanged: bool = False
 
 
-def extract_page(html: str, url: str, keep_comments: bool, rules: Any) -> Extracted:
-    """Extract one page (retrying once after :func:`repair_markup`); runs in a worker process when
-    ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0, else on the reactor thread."""
+def extract_page(html: str, url: str, keep_comments: bool, rules: Any, facts: PageFacts) -> Extracted:
+    """Extract one page (retrying once after :func:`repair_markup`), hash its text and build the
+    staged record with ``facts``; runs in a worker process when ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0,
+    else on the reactor thread. All of this is CPU work, so all of it is done here."""
     import time
+
+    from pipelines.extract import extract_with_reason  # here: the crawl process itself never extracts
 
     start = time.thread_time()
     result = extract_with_reason(html, url, keep_comments=keep_comments, rules=rules)
@@ -165,17 +191,35 @@ def extract_page(html: str, url: str, keep_comments: bool, rules: Any) -> Extrac
         retry = extract_with_reason(fixed, url, keep_comments=keep_comments, rules=rules)
         if retry.article is not None:
             article, repaired = retry.article, True
-    return Extracted(article, result.reason, repaired, time.thread_time() - start)
+    if article is None:
+        return Extracted(result.reason, repaired, time.thread_time() - start)
+    digest = text_hash(article.text)
+    if facts.seen_hash == digest:
+        return Extracted(None, repaired, time.thread_time() - start, content_hash=digest, unchanged=True)
+    record = _with_facts(article, url, facts).to_json()
+    return Extracted(None, repaired, time.thread_time() - start, content_hash=digest, record=record)
 
 
-def _warm_up() -> None:
-    """Worker initializer: die with the crawl (a SIGKILLed crawl must not leave a worker holding its
-    stdout, which the crawl's caller reads to the end), and import the extractor once, before the
-    first page arrives."""
-    from pipelines.children import exit_with_parent
-
-    exit_with_parent()
-    import pipelines.extract  # noqa: F401
+def _with_facts(article: Article, url: str, facts: PageFacts) -> Article:
+    updates: dict[str, Any] = {
+        "source": facts.source,
+        "run_id": facts.run_id,
+        "fetched_at": facts.fetched_at,
+        "http_status": facts.http_status,
+        "etag": facts.etag,
+        "last_modified": facts.last_modified,
+        "warc_record_id": facts.warc_record_id,
+    }
+    if not article.url:
+        updates["url"] = url
+    if not article.canonical_url:
+        updates["canonical_url"] = canonicalize_url(article.url or url)
+        updates["id"] = article_id(updates["canonical_url"])
+    if facts.language and not article.language:
+        updates["language"] = facts.language
+    if facts.tags and not article.source_tags:
+        updates["source_tags"] = list(facts.tags)
+    return article.model_copy(update=updates)
 
 
 def text_hash(text: str) -> str:
@@ -206,16 +250,15 @@ class StagingPipeline:
         ctx = run_context(self.crawler)
         self._out = ctx.path(layout.RECORDS_FILE).open("w", encoding="utf-8")
         if self.workers > 0:
-            # extraction is CPU work: off the reactor thread, on the other cores (spawned, not
-            # forked: a forked Twisted process is not safe)
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            # extraction is CPU work: off the reactor thread, on the other core (a fresh
+            # interpreter, not a fork: a forked Twisted process is not safe)
+            from spiders.workers import WorkerPool
 
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+            self._pool = WorkerPool(self.workers)
 
     def close_spider(self, spider: Any = None) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None
         if self._out is not None:
             self._out.close()
@@ -230,12 +273,22 @@ class StagingPipeline:
         source = context.source
         # the page body leaves the item first: Scrapy logs dropped items, and no page body is logged
         html, item.html = item.html or "", None
-        args = (html, item.url, source.keep_comments, source.cleaning)
+        facts = PageFacts(
+            source=source.id,
+            run_id=context.run_id,
+            fetched_at=item.fetched_at or datetime.now(timezone.utc),
+            http_status=item.status,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            warc_record_id=item.warc_record_id,
+            language=source.language,
+            tags=tuple(source.tags or ()),
+            seen_hash=(item.seen or {}).get("content_hash"),
+        )
+        args = (html, item.url, source.keep_comments, source.cleaning, facts)
         try:
             if self._pool is not None:
-                import asyncio
-
-                extracted = await asyncio.wrap_future(self._pool.submit(extract_page, *args))
+                extracted = await self._pool.call(extract_page, *args)
             else:
                 extracted = extract_page(*args)
         except Exception as exc:  # noqa: BLE001 - one page must not stop the crawl
@@ -244,49 +297,27 @@ class StagingPipeline:
             raise DropItem(f"extraction crashed: {type(exc).__name__}", log_level="INFO") from None
         self.stats.inc_value(CPU_PREFIX + "extract", extracted.cpu_seconds, start=0.0)
         with cpu_time(self.stats, "stage"):
-            return self._stage(item, extracted, context)
+            return self._stage(item, extracted)
 
-    def _stage(self, item: StagedPage, extracted: Extracted, context: Any) -> StagedPage:
-        source, url, article = context.source, item.url, extracted.article
+    def _stage(self, item: StagedPage, extracted: Extracted) -> StagedPage:
+        url = item.url
         if extracted.repaired:
             count(self.stats, "repaired", "markup", url=url)
             log.warning("staging: %s has broken markup (unclosed <title>); extracted after repair", url)
-        if article is None:
+        item.content_hash = extracted.content_hash
+        if extracted.unchanged:
+            count(self.stats, "skipped-seen", "unchanged")
+            item.unchanged = True
+            raise DropItem("seen before with the same text", log_level="INFO")
+        if extracted.record is None:
             reason = (extracted.reason or "no-article").split(":")[0].strip().replace(" ", "-")
             count(self.stats, "not-article", reason)
             raise DropItem(f"not an article after extraction ({extracted.reason})", log_level="INFO")
-        digest = text_hash(article.text)
-        seen = item.seen or {}
-        if seen.get("content_hash") == digest:
-            count(self.stats, "skipped-seen", "unchanged")
-            item.content_hash = digest
-            item.unchanged = True
-            raise DropItem("seen before with the same text", log_level="INFO")
-        updates: dict[str, Any] = {
-            "source": source.id,
-            "run_id": context.run_id,
-            "fetched_at": item.fetched_at or datetime.now(timezone.utc),
-            "http_status": item.status,
-            "etag": item.etag,
-            "last_modified": item.last_modified,
-            "warc_record_id": item.warc_record_id,
-        }
-        if not article.url:
-            updates["url"] = url
-        if not article.canonical_url:
-            updates["canonical_url"] = canonicalize_url(article.url or url)
-            updates["id"] = article_id(updates["canonical_url"])
-        if source.language and not article.language:
-            updates["language"] = source.language
-        if source.tags and not article.source_tags:
-            updates["source_tags"] = list(source.tags)
-        article = article.model_copy(update=updates)
         assert self._out is not None
-        self._out.write(article.to_json() + "\n")  # buffered: the file is uploaded at close
+        self._out.write(extracted.record + "\n")  # buffered: the file is uploaded at close
         self.staged += 1
         count(self.stats, "extracted")
-        item.article = article.to_json_dict()
-        item.content_hash = digest
+        item.article = json.loads(extracted.record)
         return item
 
 

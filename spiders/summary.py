@@ -101,9 +101,14 @@ class RunSummary:
         # last among the spider_closed receivers: after the WARC upload and the state write.
         self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         from pipelines.storage import StorageError
 
+        context = crawl_context(self.crawler)
+        if context is not None and context.closing:
+            import asyncio
+
+            await asyncio.gather(*context.closing, return_exceptions=True)  # each logs its own failure
         ctx = run_context(self.crawler)
         stats = self.crawler.stats
         stats.set_value("finish_time", datetime.now(timezone.utc))
@@ -117,7 +122,6 @@ class RunSummary:
                 log.error("summary: cannot write %s: %s", ctx.key(layout.SUMMARY_FILE), exc)
                 summary["storage_errors"]["summary"] = str(exc)
                 summary["ok"] = False
-        context = crawl_context(self.crawler)
         if context is not None:
             context.summary = summary
         flat = ", ".join(f"{k}={v}" for k, v in summary["outcomes"].items() if "/" not in k)

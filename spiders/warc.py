@@ -3,31 +3,39 @@
 :class:`WarcWriter` (an extension) listens to ``response_downloaded`` — the raw response as it came
 off the wire, before decompression or any middleware — and appends a ``request`` and a
 ``response`` record (linked by ``WARC-Concurrent-To``) to a local ``responses.warc.gz``. The
-response record's ``WARC-Record-ID`` is put in ``request.meta["newsarchive_warc_record_id"]``,
-which the spider copies to the staged ``Article.warc_record_id``. At close the file is uploaded
-to ``staging/<run_id>/<source>/responses.warc.gz``.
+response record's ``WARC-Record-ID`` (made here, before the record is written) is put in
+``request.meta["newsarchive_warc_record_id"]``, which the spider copies to the staged
+``Article.warc_record_id``. At close the file is uploaded to
+``staging/<run_id>/<source>/responses.warc.gz``.
+
+Building and compressing records is CPU work, so with ``NEWSARCHIVE_EXTRACT_WORKERS`` > 0 it runs
+in a worker process of its own (:mod:`spiders.workers`; not the extraction worker, so a page that
+crashes the extractor cannot cut the WARC short): the reactor thread only sends the exchange's
+bytes. The worker functions (:mod:`spiders.warcfile`: :func:`open_warc`, :func:`append_exchange` and :func:`close_warc`) also
+run in-process when there is no worker (``0``) or after the worker died.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timezone
-from io import BytesIO
-from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from pipelines import layout
-from spiders.outcomes import cpu_time
+from spiders.context import crawl_context
+from spiders.outcomes import CPU_PREFIX, cpu_time
 from spiders.staging import run_context, upload
+from spiders.warcfile import Exchange, append_exchange, close_warc, open_warc
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+
+    from spiders.workers import WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +55,40 @@ def _headers(headers: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+def exchange_of(request: Request, response: Response) -> Exchange:
+    """The :class:`Exchange` of a Scrapy request/response pair, with a new record id."""
+    protocol = (response.protocol or "HTTP/1.1").upper()
+    if not protocol.startswith("HTTP"):
+        protocol = "HTTP/1.1"
+    ip = getattr(response, "ip_address", None)
+    return Exchange(
+        record_id=f"<urn:uuid:{uuid.uuid4()}>",
+        date=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        url=response.url,
+        status=response.status,
+        protocol=protocol,
+        headers=_headers(response.headers),
+        body=response.body,
+        ip=str(ip) if ip is not None else None,
+        request_url=request.url,
+        method=request.method,
+        request_headers=_headers(request.headers),
+        request_body=request.body or b"",
+    )
+
+
+# ------------------------------------------------------------------------- the extension
+
+
 class WarcWriter:
     """Write request/response WARC records for every downloaded response (see module docstring)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self._file: BinaryIO | None = None
-        self._writer: WARCWriter | None = None
+        self._path: str | None = None
+        self._worker: WorkerProcess | None = None
+        self._use_worker = crawler.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS") > 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -63,87 +97,95 @@ class WarcWriter:
     def from_crawler(cls, crawler: Crawler) -> WarcWriter:
         return cls(crawler)
 
-    def spider_opened(self, spider: Spider) -> None:
+    async def spider_opened(self, spider: Spider) -> None:
         ctx = run_context(self.crawler)
-        self._file = ctx.path(layout.WARC_FILE).open("wb")
-        self._writer = WARCWriter(self._file, gzip=True)
-        info = self._writer.create_warcinfo_record(
-            layout.WARC_FILE,
-            {
-                "software": "newsarchive (Scrapy)",
-                "format": "WARC File Format 1.1",
-                "isPartOf": f"{ctx.run_id}/{ctx.source_id}",
-                "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-            },
-        )
-        self._writer.write_record(info)
+        path = str(ctx.path(layout.WARC_FILE))
+        info = {
+            "software": "newsarchive (Scrapy)",
+            "format": "WARC File Format 1.1",
+            "isPartOf": f"{ctx.run_id}/{ctx.source_id}",
+            "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        }
+        if not self._use_worker:
+            open_warc(path, info)
+            self._path = path
+            return
+        await self._open_in_worker(path, info)
+
+    async def _open_in_worker(self, path: str, info: dict[str, str]) -> None:
+        from spiders.workers import WorkerProcess
+
+        self._worker = WorkerProcess("warc", warm_up="spiders.warcfile")
+        try:
+            await self._worker.call(open_warc, path, info)
+        except Exception as exc:  # noqa: BLE001 - write here instead
+            log.warning("warc: no worker process (%s: %s); records are written on the reactor thread", type(exc).__name__, exc)
+            self._worker.close()
+            self._worker = None
+            open_warc(path, info)
+        self._path = path
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        if self._writer is None:
+        if self._path is None:
             return
         try:
             with cpu_time(self.stats, "warc"):
-                record_id = self.write(request, response)
+                exchange = exchange_of(request, response)
+                if self._worker is not None and self._worker.running:
+                    self._worker.submit(append_exchange, self._path, exchange).add_done_callback(self._written)
+                else:
+                    self._take_over()
+                    append_exchange(self._path, exchange)
+                    self.stats.inc_value("newsarchive/warc/responses")
         except Exception as exc:  # noqa: BLE001 - archiving one response must not stop the crawl
             log.error("warc: cannot write %s: %s: %s", response.url, type(exc).__name__, exc)
             self.stats.inc_value("newsarchive/warc/errors")
             return
-        request.meta[WARC_ID_META] = record_id
+        request.meta[WARC_ID_META] = exchange.record_id
+
+    def _written(self, future: Any) -> None:
+        if future.cancelled() or future.exception() is not None:
+            exc = future.exception() if not future.cancelled() else None
+            log.error("warc: a record was not written: %s: %s", type(exc).__name__, exc)
+            self.stats.inc_value("newsarchive/warc/errors")
+            return
+        self.stats.inc_value(CPU_PREFIX + "warc", future.result(), start=0.0)
         self.stats.inc_value("newsarchive/warc/responses")
 
-    def write(self, request: Request, response: Response) -> str:
-        """Append the request and response records; return the response record's id."""
-        assert self._writer is not None
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        protocol = (response.protocol or "HTTP/1.1").upper()
-        if not protocol.startswith("HTTP"):
-            protocol = "HTTP/1.1"
-        reason = _reason(response.status)
-        http_headers = StatusAndHeaders(
-            f"{response.status} {reason}", _headers(response.headers), protocol=protocol
-        )
-        ip = getattr(response, "ip_address", None)
-        warc_headers = {"WARC-Date": now}
-        if ip is not None:
-            warc_headers["WARC-IP-Address"] = str(ip)
-        resp_record = self._writer.create_warc_record(
-            response.url,
-            "response",
-            payload=BytesIO(response.body),
-            length=len(response.body),
-            http_headers=http_headers,
-            warc_headers_dict=warc_headers,
-        )
-        record_id = resp_record.rec_headers.get_header("WARC-Record-ID")
-        parts = urlsplit(request.url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        req_headers = _headers(request.headers)
-        if not any(name.lower() == "host" for name, _ in req_headers):
-            req_headers.insert(0, ("Host", parts.netloc))
-        req_record = self._writer.create_warc_record(
-            request.url,
-            "request",
-            payload=BytesIO(request.body or b""),
-            length=len(request.body or b""),
-            http_headers=StatusAndHeaders(f"{request.method} {path} HTTP/1.1", req_headers, is_http_request=True),
-            warc_headers_dict={"WARC-Date": now, "WARC-Concurrent-To": record_id},
-        )
-        self._writer.write_record(resp_record)
-        self._writer.write_record(req_record)
-        return record_id
+    def _take_over(self) -> None:
+        """The worker died: write the rest of the run here (appending to its file)."""
+        if self._worker is not None:
+            log.error("warc: the WARC worker exited; the rest of the run is written on the reactor thread")
+            self._worker.close()
+            self._worker = None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._file is None:
+        if self._path is None:
             return
-        self._file.close()
-        self._file = self._writer = None
+        if self._worker is None:
+            self._finish()
+            return
+        # the run summary (written last) waits for this before it is written and the work dir goes
+        import asyncio
+
+        closing = asyncio.ensure_future(self._close_worker())
+        context = crawl_context(self.crawler)
+        if context is not None:
+            context.closing.append(closing)
+
+    async def _close_worker(self) -> None:
+        assert self._worker is not None and self._path is not None
+        try:
+            await self._worker.call(close_warc, self._path)  # after every append sent before it
+        except Exception as exc:  # noqa: BLE001 - whatever reached the file is uploaded
+            log.error("warc: the WARC worker did not close the file: %s: %s", type(exc).__name__, exc)
+        finally:
+            self._worker.close()
+            self._worker = None
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._path is not None:
+            close_warc(self._path)
+        self._path = None
         upload(self.crawler, layout.WARC_FILE, "application/warc")
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"

@@ -25,8 +25,9 @@ class CrawlProcess:
     stdout: str
     stderr: str
     elapsed: float
-    peak_mib: float
+    peak_mib: float  # the crawl process's own peak (VmHWM)
     listening: list[str] = field(default_factory=list)
+    peak_tree_mib: float = 0.0  # the largest sum of RSS over the crawl and its worker processes
 
 
 def _peak_rss_kib(pid: int) -> int | None:
@@ -39,6 +40,24 @@ def _peak_rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident set of a process and its children (the crawl's worker processes), summed."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except (psutil.Error, OSError):
+        return 0
+    total = 0
+    for each in procs:
+        try:
+            total += each.memory_info().rss
+        except (psutil.Error, OSError):
+            pass
+    return total // 1024
 
 
 def _listening(pid: int) -> list[str]:
@@ -75,9 +94,10 @@ def run_crawl(args: list[str], env: dict[str, str], *, limit: float) -> CrawlPro
     readers = [threading.Thread(target=drain, args=(s, k), daemon=True) for s, k in ((proc.stdout, out), (proc.stderr, err))]
     for reader in readers:
         reader.start()
-    peak_kib, listening, polls = 0, set(), 0
+    peak_kib, peak_tree_kib, listening, polls = 0, 0, set(), 0
     while proc.poll() is None:
         peak_kib = max(peak_kib, _peak_rss_kib(proc.pid) or 0)
+        peak_tree_kib = max(peak_tree_kib, _tree_rss_kib(proc.pid))
         if polls % 10 == 0:  # every 0.5 s: psutil reads every socket of the process
             listening.update(_listening(proc.pid))
         polls += 1
@@ -89,7 +109,9 @@ def run_crawl(args: list[str], env: dict[str, str], *, limit: float) -> CrawlPro
     elapsed = time.monotonic() - started
     for reader in readers:
         reader.join(timeout=10)
-    return CrawlProcess(proc.returncode, "".join(out), "".join(err), elapsed, peak_kib / 1024, sorted(listening))
+    return CrawlProcess(
+        proc.returncode, "".join(out), "".join(err), elapsed, peak_kib / 1024, sorted(listening), max(peak_kib, peak_tree_kib) / 1024
+    )
 
 
 @contextmanager

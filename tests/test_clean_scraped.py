@@ -86,3 +86,98 @@ def test_a_call_to_comment_ending_the_text_goes_but_a_sentence_about_comments_st
     assert _lines(clean_text("\n".join([*STORY, "Schreiben Sie den ersten Kommentar", "Name *", "E-Mail *"]))) == STORY
     steps = [*STORY, "Each reader is asked to read the draft", "and then comment (see the notes above the date)"]
     assert _lines(clean_text("\n".join(steps))) == steps
+
+
+# Comment sections whose parts the widget phrases do not name, by kind (issue 14); one line per
+# case, the section's lines separated by " | ". Each must be cut from its first line, and the story
+# above it kept whole.
+SECTIONS_BY_KIND = {
+    "count heading in Polish, then the form": "Komentarze (3) | Dodaj komentarz | Imię (wymagane) | Email (nie będzie opublikowany) (wymagane)",
+    "count heading in Portuguese, then a comment": "Comentários | Rita Alves | 4 de março de 2024 às 10:15 | Que bom saber disso. | Responder",
+    "count sentence, comment text before its header": "There are 5 comments | Good to see the council act at last, it took them long enough. | Sam Reed · March 4, 2024 at 9:30 AM | Reply",
+    "call to comment with login lines, Portuguese": "Deixe sua opinião | Para comentar, faça login | Seu nome * | Seu e-mail *",
+    "call to comment with login lines, Spanish": "Dejá tu comentario | Para comentar tenés que iniciar sesión | Contraseña",
+    "call to comment with login lines, French": "Réagir | Pour réagir, veuillez vous connecter | Mot de passe",
+    "call to comment and its fields, Arabic": "إضافة تعليق جديد | اسمك | تعليقك *",
+    "call to comment, then a reader-reaction widget": "Deixe sua opinião | Como você se sentiu com essa matéria? | Carregando...",
+    "comment field label, then required fields": "Kommentar | Name * | E-Mail * | Website",
+    "policy heading and sentences": "House rules | Comments are moderated and may take a day to appear. | Please keep comments civil and on topic.",
+    "call to comment, then community guidelines": "Schreib den ersten Kommentar! | Bitte beachte unsere Community-Richtlinien | Kommentieren | Abbrechen",
+    "comment list without dates": "Comments | Ann Lee | Thank you, this helped me fix the same problem at home. | bob77 | Same here, the second step was the one I missed. | Kim | Could you add a photo of the final result?",
+    "comment list, date first, title and text between": "Anna Weber, 4. März 2024 - 10:15 | Endlich | Die Mauer hätte man schon vor Jahren sanieren müssen. | Antworten | Peter Roth, 4. März 2024 - 11:02 | Kosten | Wer zahlt das am Ende? | Antworten",
+    "form title with a cancel link and German variants": "Hinterlasse eine Antwort | Antwort verwerfen | Ihre E-Mail-Adresse wird nicht veröffentlicht. | Meinen Namen und meine E-Mail in diesem Browser speichern, bis ich wieder kommentiere.",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SECTIONS_BY_KIND))
+def test_comment_section_of_each_kind_is_cut_and_the_story_kept(kind: str) -> None:
+    section = SECTIONS_BY_KIND[kind].split(" | ")
+    assert _lines(clean_text("\n\n".join(STORY + section))) == STORY
+
+
+def test_count_bubble_and_captcha_around_a_comment_form_go_with_it() -> None:
+    section = ["12", "Leave a Reply Cancel reply", "Your email address will not be published.", "Name *", "− =", "Δ"]
+    assert _lines(clean_text("\n".join(STORY + section))) == STORY
+
+
+def test_a_late_call_to_comment_followed_only_by_short_links_is_cut() -> None:
+    related = ["Deixe sua opinião", "Leia também", "Porto ganha novo cais", "Obras no porto começam em maio"]
+    assert _lines(clean_text("\n".join(STORY + related))) == STORY
+
+
+def test_a_comment_form_under_a_short_text_is_cut() -> None:
+    short = ["Harbour reopens", "The harbour reopened on Monday."]
+    form = ["Leave a Reply Cancel reply", "Name *", "Email *"]
+    assert _lines(clean_text("\n".join(short + form))) == short
+
+
+# Lines that look like parts of a comment section but are the article's own: none may be lost.
+MORE = [
+    "The ferry keeps to its timetable, and the harbour office answers questions every weekday morning.",
+    "A public meeting on the repairs is planned for the spring, once the engineers have finished their survey.",
+]
+KEPT_BY_KIND = {
+    "a sentence on moderation inside the text": [
+        STORY[1], "The clerk said comments from residents are moderated before the minutes are published.", *STORY[2:],
+    ],
+    "a bullet list with field-like words": [*STORY, "* item name", "* item type (folder or document)", "* content type"],
+    "brand names marked with an asterisk": [*STORY, "Shops that stock the new rope:", "Harbourline*", "Seacraft Supply*", "Knot & Co*"],
+    "a subheading named Response": [*STORY[:2], "Response", STORY[2], STORY[3]],
+    "a setting about commentary": [*STORY, "Commentary language", "This is the language the commentary will use.", "Sideline commentator"],
+    "a list of addresses with /comments/": [*STORY, "- https://forum.example/r/harbour/comments/4b8s7v/wall", "- https://forum.example/r/harbour/comments/4c1a2b/pier"],
+    "a sidebar's feed and login links": [*STORY, "Meta", "Log in", "Entries RSS", "Comments RSS", "Archives", "Harbour news in brief: the ferry timetable changes on Monday and the pier stays open."],
+    "a section label and the byline above the body": [*STORY[:3], "Comment", "By Anna Weber", "4 March 2024", STORY[3], *MORE],
+    "officials' reactions quoted under a heading": [
+        *STORY[:3], "Réactions", "Maire Jeanne Roy", "Nous reconstruirons le mur avant l’hiver.", "Conseiller Paul Roe",
+        "C’est un désastre pour les pêcheurs.", "Capitaine Kim Lee", "Le quai reste ouvert pour l’instant.", STORY[3], *MORE,
+    ],
+    "a readers' letters section with one dated letter": [
+        *STORY[:3], "Reader comments", "Many readers wrote to us about the wall.", "Anna Weber, 4 March 2024", STORY[3], *MORE,
+    ],
+    "a link to the comments with nothing of them after it": [*STORY, "Kommentare lesen und schreiben, hier klicken", "Verwandte Themen", "Hafen", "Sturm"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KEPT_BY_KIND))
+def test_article_lines_that_look_like_comment_parts_are_kept(kind: str) -> None:
+    text = KEPT_BY_KIND[kind]
+    assert _lines(clean_text("\n".join(text))) == text
+
+
+def test_a_count_under_the_headline_followed_by_the_date_cuts_nothing() -> None:
+    text = [STORY[0], "80 Comments", "Updated: March 4, 2024", *STORY[1:]]
+    # the count alone is a widget line and goes; the date and the story stay
+    assert _lines(clean_text("\n".join(text))) == [STORY[0], "Updated: March 4, 2024", *STORY[1:]]
+
+
+def test_comment_headers_written_as_markdown_headings_are_comment_headers() -> None:
+    section = [
+        "###### Anna Weber | Mo, 4. März 2024 - 10:15", "Endlich", "Die Mauer hätte man schon vor Jahren sanieren müssen.",
+        "Antworten", "###### Peter Roth | Mo, 4. März 2024 - 11:02", "Kosten", "Wer zahlt das am Ende?", "Antworten",
+    ]
+    assert _lines(clean_text("\n\n".join(STORY + section))) == STORY
+
+
+def test_pandoc_attributes_with_utility_class_names_are_removed() -> None:
+    scraped = [STORY[0] + " {.Mb(1.0em) .mb-15@s}", "## Harbour costs {.C(#3f3f3f) .Fw(b)}", *STORY[1:]]
+    assert _lines(clean_text("\n".join(scraped))) == [STORY[0], "Harbour costs", *STORY[1:]]

@@ -96,3 +96,14 @@ def test_storage_errors_are_one_line(tmp_path: Path) -> None:
     err = proc.stderr.decode().strip().splitlines()
     assert err[-1].startswith("newsarchive ls: ") and f"127.0.0.1:{port}" in err[-1]
     assert "Traceback" not in proc.stderr.decode()
+
+
+def test_ls_marks_a_fetch_date_shown_for_an_undated_article() -> None:
+    from datetime import datetime, timezone
+
+    from pipelines.cli.main import listing_date
+
+    fetched = datetime(2026, 11, 30, 8, tzinfo=timezone.utc)
+    assert listing_date({"published": datetime(2026, 11, 2, tzinfo=timezone.utc), "fetched_at": fetched}) == ("2026-11-02 ", False)
+    assert listing_date({"published": None, "fetched_at": fetched}) == ("2026-11-30*", True)
+    assert listing_date({}) == ("---------- ", False)

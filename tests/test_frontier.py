@@ -10,8 +10,10 @@ from scrapy.settings import Settings
 from pipelines.config import Limits
 from spiders.discovery import Found
 from spiders.frontier import (
+    article_shape,
     PRIORITY_ARTICLE,
     PRIORITY_LISTED_ENTRY,
+    PRIORITY_OTHER,
     Frontier,
     article_shaped,
     path_date,
@@ -149,3 +151,25 @@ def test_summary_is_complete_unless_the_budget_left_pages_behind() -> None:
     cut = {**capped, "newsarchive/outcome/left-behind/run-budget": 7}
     summary = build_summary(cut, source_id="s", run_id="r", reason="closespider_pagecount")
     assert not summary["complete"] and summary["left_behind"]["run-budget"] == 7 and "max_pages" in summary["limits_hit"]
+
+
+def test_page_signals_teach_the_frontier_which_link_shapes_are_articles() -> None:
+    frontier = Frontier(pattern_cap=2)
+    story = "https://n.example/story-{}.html"  # no slug, no date: not article-shaped by its URL
+    assert frontier.priority(story.format(9), "page") == PRIORITY_OTHER
+    assert article_shape(story.format(1)) == article_shape(story.format(22)) == "n.example/story-N.html"
+    assert article_shape("https://n.example/news/2026/11/30/council-votes-on-budget/") == "n.example/news/N/N/N/S/"
+    frontier.learn_article(story.format(1))
+    assert frontier.priority(story.format(9), "page") == PRIORITY_OTHER  # one page is not a pattern yet
+    frontier.learn_article(story.format(2))
+    assert frontier.priority(story.format(9), "page") == PRIORITY_ARTICLE
+    # learned shapes are spared the pattern cap like other article-shaped URLs
+    assert not any(frontier.capped(story.format(n), frontier.priority(story.format(n), "page")) for n in range(10, 20))
+    # other shapes of the same site are not affected
+    assert frontier.priority("https://n.example/tag/ferries/", "page") == PRIORITY_OTHER
+    assert frontier.priority("https://n.example/archive/story-9.html", "page") == PRIORITY_OTHER
+    # with article_patterns configured, only the patterns decide
+    configured = Frontier(article_patterns=[re.compile(r"/news/")])
+    for n in (1, 2, 3):
+        configured.learn_article(story.format(n))
+    assert configured.priority(story.format(9), "page") == PRIORITY_OTHER

@@ -286,13 +286,26 @@ def cmd_ls(args: argparse.Namespace) -> int:
         _print_json({"count": len(rows), "articles": shown})
         return 0
     width = shutil.get_terminal_size((100, 20)).columns
+    fetch_dates = False
     for row in shown:
-        when = row.get("published") or row.get("fetched_at")
-        line = f"{when:%Y-%m-%d} " if when else "---------- "
-        line += f"{row['id']}  {row.get('source') or '-'}  {row.get('title') or '(untitled)'}"
+        when, fetched_only = listing_date(row)
+        fetch_dates = fetch_dates or fetched_only
+        line = f"{when} {row['id']}  {row.get('source') or '-'}  {row.get('title') or '(untitled)'}"
         print(_fit(line, width))
     print(f"{len(shown)} of {len(rows)} article(s)", file=sys.stderr)
+    if fetch_dates:
+        print("* the article gives no publication date: the date shown is when it was fetched", file=sys.stderr)
     return 0
+
+
+def listing_date(row: dict[str, Any]) -> tuple[str, bool]:
+    """The date column of ``ls`` (11 characters) and whether it is a fetch date: the publication
+    date, else the fetch date marked ``*``, else dashes."""
+    if row.get("published"):
+        return f"{row['published']:%Y-%m-%d} ", False
+    if row.get("fetched_at"):
+        return f"{row['fetched_at']:%Y-%m-%d}*", True
+    return "---------- ", False
 
 
 def cmd_show(args: argparse.Namespace) -> int:

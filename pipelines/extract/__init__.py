@@ -12,18 +12,6 @@ Modules, one layer each:
 * :mod:`~pipelines.extract.evaluation`: scoring shared by the tests and ``bench/extraction.py``.
 """
 
-from pipelines.extract.extractor import (
-    DEFAULT_MAX_HTML_CHARS,
-    DEFAULT_MIN_WORDS,
-    REASONS,
-    ExtractionResult,
-    NotAnArticle,
-    extract,
-    extract_with_reason,
-    parse_html,
-    remove_widgets,
-)
-
 __all__ = [
     "DEFAULT_MAX_HTML_CHARS",
     "DEFAULT_MIN_WORDS",
@@ -35,3 +23,13 @@ __all__ = [
     "parse_html",
     "remove_widgets",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The extractor (trafilatura, htmldate, justext …) is imported on first use, not with the
+    # package: the crawl process needs only ``decoding`` here, its extraction runs in a worker.
+    if name in __all__:
+        from pipelines.extract import extractor
+
+        return getattr(extractor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

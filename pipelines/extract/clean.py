@@ -2,9 +2,12 @@
 
 :func:`clean_text` works on any article text, extracted here or scraped elsewhere. It is
 conservative by construction: it only ever removes *whole lines* that consist of widget phrases
-(see :mod:`pipelines.extract.widgets`), everything after a comment-section heading in the second half of
-the text, and sign-off trailers at the very end. A sentence that merely mentions "leave a reply"
-or "share this" is a sentence, not a widget, and stays.
+(see :mod:`pipelines.extract.widgets`), a comment section from its first line to the end of the text
+when several of its parts are seen together (a heading or call to comment with the form, the
+comment headers or the policy that follow it; comment headers of two kinds close together; see
+:func:`_cut_comment_section`), and sign-off trailers at the very end. A sentence that merely
+mentions "leave a reply" or "share this" is a sentence, not a widget, and stays; when unsure, a line
+is kept.
 """
 
 from __future__ import annotations
@@ -40,17 +43,17 @@ _COMMENT_SECTION = re.compile(
     r"|comments? \d+|\d+ (?:comments?|responses?|replies|reactions?)$|comments$|(?:recent|older|newer|previous) comments|join the discussion"
     r"|\d+ comments? read them below or add one|lesermeinung(?:en)?$|leserbriefe?$"
     r"|laisser (?:un commentaire|une réponse)|derniers commentaires|publier un nouveau commentaire|(?:\d+|une?) (?:commentaires?|réflexions?|réponses?)|commentaires(?: \d+)?$"
-    r"|(?:hinterlasse|schreibe?|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
+    r"|(?:hinterlasse|schreibe?|schreiben sie) (?:jetzt )?(?:einen|ein) kommentar|hinterlasse(?:n sie)? eine antwort|kommentar (?:verfassen|schreiben|hinzufügen|hinterlassen)"
     r"|(?:bisherige|letzte|neueste|die neuesten|aktuelle) kommentare|es gibt noch keine kommentare|kommentieren"
     r"|(?:\d+|ein(?:en)?|eine) (?:kommentare?|gedanken?|antworten)|kommentare(?: \d+)?$|leserkommentare"
     r"|deja (?:una respuesta|un comentario)|(?:\d+|un) (?:comentarios?|respuestas?)|comentarios(?: \d+)?$"
     r"|lascia (?:un commento|una risposta)|\d+ (?:commenti|risposte)|commenti(?: \d+)?$"
     r"|(?:добавить|оставить|оставьте|написать) комментарий|\d+ (?:комментари(?:й|я|ев)|ответ(?:а|ов)?)|комментарии(?: \d+)?$"
-    r"|(?:اترك|أضف) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?"
+    r"|(?:اترك|أضف|إضافة) (?:تعليقاً|تعليقا|تعليق|رداً|ردا|رد)|\d+ تعليقات?"
 )
 # "3 Responses to Headline", "Ein Gedanke zu „…“": a count of comments on the post (normalised line).
 _COMMENT_HEADING_TO = re.compile(
-    rf"(?:[^\w\s]+ )?(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
+    rf"(?:[^\w\s]+ )?(?:\d+|one|une?|ein(?:en)?|eine|un|uno|una) (?:{COMMENT_NOUNS}|antwort) (?:on|to|sur|à|zu|en|a|su|к|на|على) .{{1,200}}"
 )
 # The header of one comment: "NAME says:", "NAME sagt:", "NAMEsays:" (a scraper glued the two),
 # "Kommentar von NAME", "Comment by NAME".
@@ -60,6 +63,10 @@ _COMMENT_SAYS = re.compile(
     r"|(?:kommentar von|comment(?:ed)? by|commentaire (?:de|par)|comentario de|commento di|комментарий от) .{1,60}",
     re.IGNORECASE,
 )
+# What a "NAME says:" line ends or starts with (a cheap test before the expression above).
+_SAYS_ENDS = ("says", "said", "writes", "sagt", "schreibt", "meint", "dit", "écrit", "dice", "escribió", "escribe",
+              "scrive", "scritto", "пишет", "написал", "написала", "написали", "كتب", "قال")
+_SAYS_STARTS = ("kommentar von", "comment", "commentaire", "comentario", "commento", "комментарий")
 # Lines of a comment form (matched inside a normalised widget line): field labels, the privacy note,
 # the prompt, the login choice.
 _COMMENT_FORM = re.compile(
@@ -73,20 +80,95 @@ _COMMENT_FORM = re.compile(
 )
 # The title line of a comment form ends with its cancel-reply link: "Wortspuren hinterlassen… Antwort abbrechen".
 _FORM_TITLE = re.compile(
-    r"(?:antwort(?:en)? abbrechen|cancel reply|annuler la réponse|cancelar (?:la )?respuesta|annulla (?:la )?risposta"
+    r"(?:antwort(?:en)? (?:abbrechen|verwerfen)|(?:das )?antworten abzubrechen|to cancel reply|cancel reply|annuler la réponse|cancelar (?:la )?respuesta|annulla (?:la )?risposta"
     r"|отменить ответ)$"
 )
-# A short call to comment that ends a text ("Schreiben Sie den ersten Kommentar", "Join the
-# Conversation", "Bisher keine Kommentare", "Poster un commentaire"): only at the very end.
+# A short call to comment ("Schreiben Sie den ersten Kommentar", "Join the Conversation", "Bisher
+# keine Kommentare", "Poster un commentaire", "Deixe sua opinião"), matched on the normalised line.
 _COMMENT_PROMPT = re.compile(
-    r"comment|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
-    r"|discussion|diskussion|diskutier|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|留言|评论|コメント",
-    re.IGNORECASE,
+    r"comment(?!ar(?:y|ies)|at)|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
+    r"|discussion|diskussion|diskutier|dyskusj|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|opinie"
+    r"|(?:ihre|deine|eure|your) (?:meinung|voice|thoughts)|comente|تعليق|留言|评论|コメント"
+    r"|unterhaltung beginnen|mitdiskutieren|was (?:denkst du|meinst du|meinen sie|denken sie)|what do you think|qu.en pensez.vous|qué (?:opinas|piensas)"
+    r"|co (?:o tym )?(?:myślisz|sądzisz)|o que (?:você acha|achou)"
+    # a reader-reaction widget: "How did this article make you feel?", "Como você se sentiu com essa matéria?"
+    r"|how did (?:this (?:article|story) make you feel|you feel about this)|como você se sentiu|wie (?:fanden sie|findest du) (?:diesen|den) artikel"
+    r"|qué te pareció (?:este|esta|la) (?:artículo|nota|noticia)|qu avez vous pensé de cet article"
 )
+# A link to the comments' feed or an address is no call to comment ("RSS feed for the comments on
+# this post", "[3] https://example.org/comments/12").
+_FEED_LINK = re.compile(r"\b(?:rss|atom|feed)\b|https?://|www\.", re.IGNORECASE)
+# The cancel button of a comment form, alone on its line.
+_CANCEL_LABELS = frozenset({"abbrechen", "cancel", "annuler", "cancelar", "annulla", "отмена", "anuluj", "إلغاء"})
+# A comment-count heading in any of the languages above and Polish, Portuguese, Dutch: "Komentarze (9)",
+# "This post has 80 comments", "View comments (27)", "Kommentare (1) anzeigen", "52Comments"
+# (normalised line; a count, or at most three words).
+_COUNT_NOUNS = (
+    rf"{COMMENT_NOUNS}|antwort|komentarz[eyya]?|komentarzy|odpowiedzi|comentários?|respostas?|reacties?|reakcj[ei]"
+    r"|reações|reacciones|réactions|lesermeinungen|leserkommentare"
+)
+# The word "comment" in the languages above ("commentary" and "commentator" are not comments).
+_COMMENT_STEMS = r"comment(?!ar(?:y|ies)|at)|kommentar|comentar|coment[aá]rio|komentarz|commento"
+# What a comment section may be called: comments, reactions, readers' opinions.
+_SECTION_WORD = re.compile(rf"{_COMMENT_STEMS}|r[ée]action|reacties|reakcj|reações|reacciones|lesermeinung")
+_COUNT_HEADING = re.compile(rf"(?:\w+ ){{0,3}}?(?:\d+ ?)?(?:{_COUNT_NOUNS})(?: ?\d+)?(?: \w+){{0,2}}")
+# A login or registration line of a comment form (normalised): "Log in or create an account",
+# "Anmelden Registrieren", "Contraseña", "Register Log in".
+_LOGIN = re.compile(
+    r"\b(?:log ?in|logged in|log ?out|sign ?(?:in|up)|register|create an account|anmelden|angemeldet|einloggen|eingeloggt"
+    r"|registrieren|registriert|se connecter|connectez|connecté|inscri(?:s|vez|ption)|iniciar sesi[oó]n|reg[ií]str(?:ate|arte|o)"
+    r"|ingres(?:ar|á)|registrad[oa]|crea tu cuenta|conéctate|contraseña|password|passwort|mot de passe|hasło|senha|zaloguj|zarejestruj|benutzername|username"
+    r"|nom d utilisateur|nombre de usuario)\b"
+)
+# The remaining lines of a comment form: honeypot and captcha fields, "save my name in this browser",
+# a field marked required in words ("Imię (wymagane)", "Name (erforderlich)").
+_FORM_FIELD = re.compile(
+    r"leave this field (?:empty|blank)|dieses feld leer|ce champ vide|este campo vac[ií]o|captcha|current ye.?r\b"
+    r"|\b(?:required|wymagane|erforderlich|pflichtfeld|pflichtfelder|obligatoire|obligatorio|obrigat[óo]rio|requerido"
+    r"|ben[öo]e?tigt)\b|nie będzie opublikowan|não será publicad|wordt niet gepubliceerd|will not be (?:displayed|shared)"
+)
+# What the fields of a comment or contact form are called ("Name *", "Ihre Nachricht *", "تعليقك *").
+_FIELD_NAME = re.compile(
+    r"\b(?:name|nom|nombre|nome|imię|имя|e ?mail|mail|adresse|address|correo|website|webseite|site|url|comment\w*"
+    r"|kommentar|commentaire|comentario|commento|komentarz|nachricht|message|mensaje|wiadomość|subject|betreff|sujet"
+    r"|asunto|titel|title|text|texte|passwor[dt]|mot de passe|contraseña|captcha|code)\b|اسم|تعليق|البريد"
+)
+_BROWSER = re.compile(r"\b(?:browser|navegador|navigateur|przeglądar\w*)\b")
+_EMAIL = re.compile(r"\be ?mail|\bcorreo\b")
+# A sentence of a comment policy: a comment word and a rule word ("The opinions expressed in reader
+# comments are those of the author only", "Los comentarios publicados son responsabilidad de sus autores").
+_POLICY_COMMENT = re.compile(_COMMENT_STEMS)
+_POLICY_RULE = re.compile(
+    r"responsab|opini|meinung|moderat|netiquette|guideline|richtlinie|rules|regeln|polic|normas|regulamin|terms|civil"
+    r"|respect|nutzungsbedingungen|abusive|beleidig|insult|freigeschaltet|freischalt|moderac|zasad"
+)
+# The heading of a comment policy: "House rules", "Community-Richtlinien", "Normas", "Regulamin".
+_RULES_HEADING = re.compile(
+    r"(?:(?:house|community|comment|discussion) )?(?:rules|guidelines)|(?:community |kommentar |diskussions )?(?:richtlinien|regeln)"
+    r"|netiquette|normas|regulamin|règles|charte"
+)
+#: A policy sentence is at most this many words.
+MAX_POLICY_WORDS = 60
+#: A login line is at most this many words (twice as many when it speaks of commenting).
+MAX_LOGIN_WORDS = 8
+#: A required-field label ("E-Mail-Adresse *", "* Dein Kommentar") is at most this long.
+MAX_FIELD_LABEL = 40
+# "Read and write comments, click here": a link to a comment section that may be elsewhere.
+_CLICK_HERE = re.compile(r"hier klicken|click here|cliquez ici|haga clic|clique aqui|kliknij|clicca qui")
+#: A commenter's name line is at most this long.
+MAX_NAME_LINE = 30
+#: A heading followed by this many name/text pairs heads a comment list.
+MIN_NAMED_COMMENTS = 3
+#: A line of text longer than this is a paragraph.
+MIN_PARAGRAPH = 200
+#: A call to comment in the second half of a text cuts alone when it is at most this many words.
+MAX_LATE_PROMPT_WORDS = 6
 #: A prompt line is at most this many words.
 MAX_PROMPT_WORDS = 12
 # A name glued to a time or date by a scraper ("Ruby21:00", "Sana6. Juni 2015 um 10:23").
 _GLUED_DATE = re.compile(r"\d{1,2}:\d{2}(?:\s*(?:uhr|h|am|pm))?$", re.IGNORECASE)
+# A line without a letter: counts, captchas, stray symbols.
+_NOISE_LINE = re.compile(r"[\W\d_]+")
 #: A date line of a comment header is at most this long ("24. August 2019 um 03:36 Uhr").
 MAX_DATE_LINE = 60
 #: A comment section follows text: at least this many characters of lines that are not comment-shaped
@@ -94,13 +176,29 @@ MAX_DATE_LINE = 60
 MIN_TEXT_BEFORE = 200
 #: How many lines after a comment-shaped line are looked at for more of them.
 COMMENT_WINDOW = 10
+#: A comment section's heading or call to comment opens it when one of its parts (another heading or
+#: call, a form line, a comment header, a reply link) follows within this many lines.
+OPENER_WINDOW = 5
+#: Lines between an opener and the part that confirms it are shorter than this (not paragraphs).
+MAX_OPENER_GAP_LINE = 100
+_OPENERS = frozenset({"heading", "prompt", "count", "rules", "field"})
+_SECTION_PARTS = frozenset({"heading", "prompt", "count", "rules", "field", "form", "says", "reply", "policy", "login"})
+# Openers that head the section's content: the first comment's text may follow them.
+_HEADINGS = frozenset({"heading", "count", "rules", "field"})
+# The lines of a comment's own header.
+_COMMENT_HEADER = frozenset({"date", "says", "reply"})
+# Kinds that only confirm a section (a login link, a policy sentence and widget rows also appear in a
+# page's navigation and footer): they never start a cut of their own.
+_WEAK = frozenset({"widget", "policy", "login"})
 #: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
 MIN_COMMENT_LINES = 3
 
 # Scraper markup: pandoc's fenced divs (":::"), attributes ("{#id .class style=…}"), Markdown image
 # links, link brackets and heading marks.
 _FENCE = re.compile(r"^:{3,}(?:\s.*)?$")
-_ATTRIBUTES = re.compile(r"\s*\{(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*\}")
+# (class names of utility-CSS frameworks carry any character: ".mb-15@s", ".Mb(1.0em)", ".C(#3f3f3f)")
+_ATTRIBUTE = r"(?:[#.][^\s{}]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+_ATTRIBUTES = re.compile(rf"\s*\{{{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\}}")
 _IMAGE_LINK = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/|#|mailto:)[^)]*\)")
 _SPAN = re.compile(r"\[([^\]]+)\](?=\{)")
@@ -180,69 +278,245 @@ def strip_markup(line: str) -> str:
 
 
 def _comment_kind(line: str) -> str | None:
-    """What makes ``line`` part of a comment section, if anything: ``heading`` ("3 Comments",
-    "Leave a Reply"), ``reply`` (a reply link), ``form`` (a comment form's labels and notes),
-    ``widget`` (other widget lines), ``says`` ("NAME says:"), ``prompt`` (a short call to comment),
-    ``date`` (a short date line)."""
-    if not line or len(line) > MAX_WIDGET_LINE:
+    """What makes ``line`` part of a comment section, if anything.
+
+    ``heading`` ("3 Comments", "Leave a Reply", a form title ending in "Cancel reply"), ``count``
+    (a count or a short section name: "Komentarze (9)", "Reader comments"), ``prompt`` (a short
+    call to comment, "Log in to comment"), ``rules``/``policy`` (a comment policy's heading and
+    sentences), ``field`` (the comment field's label), ``form`` (other labels and notes of a
+    comment form), ``login`` (a login or registration line), ``reply`` (a reply link), ``says``
+    ("NAME says:"), ``date`` (a short date line), ``widget`` (other widget lines).
+    """
+    if not line:
         return None
+    if line[0] == "#":
+        line = _HEADING_MARK.sub("", line) or line  # a Markdown heading is judged by its text
+    if len(line) > MAX_WIDGET_LINE:
+        return _policy_kind(line, line.casefold())
     normal = normalise_line(line)
     widget = is_widget_line(line)
-    if _COMMENT_SECTION.match(normal) and (widget or len(normal.split()) <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
+    words = len(normal.split())
+    if _COMMENT_SECTION.match(normal) and (widget or words <= 3) or _COMMENT_HEADING_TO.fullmatch(normal):
         return "heading"
     if len(line) <= 120 and _FORM_TITLE.search(normal):
         return "heading"
+    if words > 2 * MAX_LOGIN_WORDS:  # a sentence: only a widget, a form note or a policy is that long
+        if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*")):
+            return "form"
+        if words <= MAX_POLICY_WORDS and _BROWSER.search(normal) and _EMAIL.search(normal):
+            return "form"
+        if widget:
+            return "prompt" if _COMMENT_PROMPT.search(normal) else "widget"
+        return _policy_kind(line, normal)
     if normal in REPLY_LABELS or normal in ("log in to reply", "antworten", "reply"):
         return "reply"
-    if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or len(normal.split()) <= 12):
+    if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*") or words <= 12):
+        # the comment field's own label ("Kommentar", "Your comment *") heads the section's content
+        return "field" if words <= 3 and _SECTION_WORD.search(normal) else "form"
+    form = _form_kind(line, normal, words)
+    if form:
+        return form
+    if normal in _CANCEL_LABELS:
         return "form"
     if widget:
-        return "widget"
-    if len(line) <= 80 and _COMMENT_SAYS.fullmatch(line):
+        # "Loading Facebook Comments …", "Unterhaltung beginnen": a comment widget's own call
+        return "prompt" if _COMMENT_PROMPT.search(normal) else "widget"
+    if len(line) <= 80 and _says(line) and _COMMENT_SAYS.fullmatch(line):
         return "says"
-    if len(line.split()) <= MAX_PROMPT_WORDS and not line[0].islower() and _COMMENT_PROMPT.search(line):
-        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation" (not a sentence's end)
-    short = len(line) <= MAX_DATE_LINE and len(line.split()) <= 9
-    if short and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
+    if (
+        _COUNT_HEADING.fullmatch(normal)
+        and (any(c.isdigit() for c in normal) or (words <= 3 and _SECTION_WORD.search(normal)))
+        and not _FEED_LINK.search(line)  # "Comments RSS" in a sidebar's meta links
+    ):
+        return "count"
+    raw_words = len(line.split())
+    if (
+        raw_words <= MAX_PROMPT_WORDS
+        and not line.lstrip("#>*-– ")[:1].islower()  # not a sentence's end ("## and then comment …" too)
+        and _COMMENT_PROMPT.search(normal)
+        and not _FEED_LINK.search(line)
+    ):
+        return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation"
+    if len(line) <= MAX_DATE_LINE and raw_words <= 9 and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
         return "date"
+    return _policy_kind(line, normal)
+
+
+def _says(line: str) -> bool:
+    lowered = line.rstrip(": ").casefold()
+    return lowered.endswith(_SAYS_ENDS) or lowered.startswith(_SAYS_STARTS)
+
+
+def _policy_kind(line: str, folded: str) -> str | None:
+    """``rules`` for the heading of a comment policy, ``policy`` for its sentences (``folded``: the
+    line casefolded, or normalised by :func:`normalise_line`)."""
+    words = len(line.split())
+    if words <= MAX_POLICY_WORDS and _POLICY_COMMENT.search(folded) and _POLICY_RULE.search(folded):
+        return "policy"
+    if words <= MAX_LOGIN_WORDS:
+        if words <= 3 and _RULES_HEADING.fullmatch(folded):
+            return "rules"
+        if _RULES_HEADING.search(folded):
+            return "policy"  # "Bitte beachte unsere Community-Richtlinien"
     return None
+
+
+def _form_kind(line: str, normal: str, words: int) -> str | None:
+    """``form`` for a line of a comment form that the widget phrases do not name (a required-field
+    label, a honeypot or captcha, "save my name in this browser"), ``login`` for a login or
+    registration line."""
+    stripped = line.strip()
+    if len(stripped) <= MAX_FIELD_LABEL and (
+        (stripped.endswith("*") and not stripped.startswith(("-", "*")) and _FIELD_NAME.search(normal))
+        or (stripped.startswith("* ") and _SECTION_WORD.search(normal))  # "* Your comment", not a list item
+    ):
+        if _LOGIN.search(normal):
+            return "login"  # a password field belongs to a login form
+        return "field" if _SECTION_WORD.search(normal) else "form"
+    if words <= MAX_LOGIN_WORDS or (words <= 2 * MAX_LOGIN_WORDS and _COMMENT_PROMPT.search(normal)):
+        if _FORM_FIELD.search(normal):
+            return "form"
+        if _LOGIN.search(normal):
+            # "Log in to comment" calls to comment; a bare "Log in" may be the site's own menu
+            return "prompt" if _COMMENT_PROMPT.search(normal) else "login"
+    if words <= MAX_POLICY_WORDS and _BROWSER.search(normal) and _EMAIL.search(normal):
+        return "form"
+    return None
+
+
+def _is_noise(line: str) -> bool:
+    """A line too short to say anything (a count bubble "15", a captcha "− =", a honeypot "Δ")."""
+    return len(line) <= 3 or (len(line) <= 12 and _NOISE_LINE.fullmatch(line) is not None)
+
+
+def _cut_at(lines: list[str], index: int) -> list[str]:
+    """``lines`` before ``index``, and before the noise lines just above it (a comment count "15"
+    shown above a comment section's heading belongs to it)."""
+    while index > 0 and (not lines[index - 1] or _is_noise(lines[index - 1])):
+        index -= 1
+    return lines[:index]
+
+
+def _is_name(line: str) -> bool:
+    """A line that may be a commenter's name: a few words, no sentence."""
+    return len(line) <= MAX_NAME_LINE and len(line.split()) <= 3 and line[-1] not in ".!?:;,)\"”»"
+
+
+def _names_alternate(content: list[tuple[int, str]], kinds: list[str | None], start: int) -> bool:
+    """Whether the lines from ``start`` alternate a name and a text :data:`MIN_NAMED_COMMENTS` times
+    (a comment list that prints no dates: "Ann", her comment, "bob77", his comment)."""
+    end = start + 2 * MIN_NAMED_COMMENTS
+    if end > len(content):
+        return False
+    names = [content[i][1] for i in range(start, end, 2)]
+    texts = [content[i][1] for i in range(start + 1, end, 2)]
+    return all(_is_name(n) and kinds[i] is None for n, i in zip(names, range(start, end, 2))) and not any(
+        _is_name(t) for t in texts
+    )
+
+
+def _part_follows(content: list[tuple[int, str]], kinds: list[str | None], position: int, any_part: bool = True) -> bool:
+    """Whether a part of a comment section (:data:`_SECTION_PARTS`) follows the opener at
+    ``position`` within :data:`OPENER_WINDOW` lines with no paragraph of text in between. After a
+    heading or a count, comments may follow instead: name/text pairs, or two comment headers (a
+    date, "NAME says:", a reply link) within :data:`COMMENT_WINDOW` lines, past the first comment's
+    text (one date alone may be the article's own dateline under a section label); or, past a
+    paragraph, a policy sentence. Without ``any_part``, only a form line counts."""
+    if not any_part:
+        return any(k == "form" for k in kinds[position + 1 : position + 1 + OPENER_WINDOW])
+    heading = kinds[position] in _HEADINGS
+    # a required comment field ("* Your comment") is a form for sure: one comment header will do
+    headers_needed = 1 if kinds[position] == "field" and "*" in content[position][1] else 2
+    if heading and (
+        # name/text pairs under a heading that says "comments" ("Reactions" may head quotes of officials)
+        (_POLICY_COMMENT.search(normalise_line(content[position][1])) and _names_alternate(content, kinds, position + 1))
+        or sum(k in _COMMENT_HEADER for k in kinds[position + 1 : position + 1 + COMMENT_WINDOW]) >= headers_needed
+    ):
+        return True
+    paragraph = False
+    for following in range(position + 1, min(len(content), position + 1 + OPENER_WINDOW)):
+        kind = kinds[following]
+        if kind in _SECTION_PARTS and (not paragraph or kind == "policy"):
+            return True
+        if len(content[following][1]) > MAX_OPENER_GAP_LINE:
+            if not heading:
+                return False
+            paragraph = True
+    return False
+
+
+def _paragraph_after(content: list[tuple[int, str]], kinds: list[str | None]) -> list[bool]:
+    """Per content line: whether a paragraph of text (a line that is not comment-shaped and longer
+    than :data:`MIN_PARAGRAPH`) comes after it."""
+    after = [False] * len(content)
+    seen = False
+    for position in range(len(content) - 1, -1, -1):
+        after[position] = seen
+        seen = seen or (kinds[position] is None and len(content[position][1]) > MIN_PARAGRAPH)
+    return after
+
+
+def _section_starts(
+    content: list[tuple[int, str]], kinds: list[str | None], position: int, late: bool, paragraph_after: bool
+) -> bool:
+    """Whether a comment section starts at ``position`` by its structure (comment-shaped lines of
+    two kinds close together), or by a heading or short call to comment in the second half of the
+    text (``late``) with nothing but the section after it."""
+    kind, line = kinds[position], content[position][1]
+    window = kinds[position : position + COMMENT_WINDOW]
+    shapes = {k for k in window if k} - _WEAK  # share rows alone are no comment section
+    # the next comment-shaped line is close (a comment's title and text may stand between its date
+    # and its reply link), and a date is followed by more than dates
+    contiguous = any(k and k not in _WEAK and (k != "date" or kind != "date") for k in kinds[position + 1 : position + 3])
+    contiguous = contiguous or any(k in ("reply", "says") for k in kinds[position + 1 : position + 4])
+    heading_later = kind == "date" and "heading" in window[1:]
+    shaped = sum(1 for k in window if k and (k == "widget" or k not in _WEAK)) >= MIN_COMMENT_LINES
+    form = window.count("form") + window.count("field") >= MIN_COMMENT_LINES  # field labels of a comment form
+    if kind not in _WEAK and contiguous and not heading_later and shaped and (len(shapes) >= 2 or form):
+        return True
+    if not late:
+        return False
+    if kind == "heading":
+        return is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
+    # a short call to comment, followed by more of the section or by no paragraph of text at all
+    # (related links, tags)
+    return (
+        kind in ("prompt", "count")
+        and len(line.split()) <= MAX_LATE_PROMPT_WORDS
+        and not _CLICK_HERE.search(normalise_line(line))
+        and (position + 1 == len(content) or kinds[position + 1] is not None or not paragraph_after)
+    )
 
 
 def _cut_comment_section(lines: list[str]) -> list[str]:
     """Everything before the comment section, if the text has one.
 
     A comment section starts at its first comment-shaped line (see :func:`_comment_kind`) when
-    the next or next-but-one line is comment-shaped too and, within :data:`COMMENT_WINDOW` lines,
-    there are :data:`MIN_COMMENT_LINES` comment-shaped lines of at least two kinds besides plain
-    widget lines (a comment header has a name, a date and a reply link; a form has a heading and
-    field labels); or at a comment-section heading in the second half of the text. A heading in
-    the window starts the section rather than a date above it. Everything from there on goes. A
-    line before the first paragraphs (:data:`MIN_TEXT_BEFORE`) never starts a cut, so a "3 Comments"
-    under the headline stays.
+    several of its parts are seen together: an opener (heading, count, call to comment, policy
+    heading, comment-field label) with another part close after it (:func:`_part_follows`);
+    comment-shaped lines of two kinds close together, or a short heading or call to comment late in
+    the text (:func:`_section_starts`); or a tail made only of comment-shaped lines
+    (:func:`_cut_comment_tail`). Everything from there on goes, with the noise just above it. A line
+    before the first paragraphs (:data:`MIN_TEXT_BEFORE`) starts a cut only when it is a comment
+    form's title over the form, so a "3 Comments" under the headline stays.
     """
-    content = [(i, line) for i, line in enumerate(lines) if line]
+    content = [(i, line) for i, line in enumerate(lines) if line and not _is_noise(line)]
     kinds = [_comment_kind(line) for _, line in content]
     total = sum(len(line) for line in lines)
+    paragraph_after = _paragraph_after(content, kinds)
     seen = 0
     text_before = False
     text_chars = 0
     for position, (index, line) in enumerate(content):
         kind = kinds[position]
-        if kind is not None and kind != "widget" and text_before:
-            window = kinds[position : position + COMMENT_WINDOW]
-            shapes = {k for k in window if k} - {"widget"}  # share rows alone are no comment section
-            # the next comment-shaped line is close, and a date is followed by more than dates
-            following = kinds[position + 1 : position + 3]
-            contiguous = any(k and k != "widget" and (k != "date" or kind != "date") for k in following)
-            heading_later = kind != "heading" and "heading" in window[1:]
-            shaped = sum(map(bool, window)) >= MIN_COMMENT_LINES
-            form = window.count("form") >= MIN_COMMENT_LINES  # field labels of a comment form
-            structured = contiguous and not heading_later and shaped and (len(shapes) >= 2 or form)
-            short = is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
-            late_heading = kind == "heading" and seen > total / 2 and short
-            if structured or late_heading:
+        if kind is not None and (text_before or (kind == "heading" and text_chars)):
+            late = seen > total / 2
+            # before the first paragraphs, only a comment form's title over its fields ("Leave a
+            # Reply" over "Name *") opens a section: a count there is the headline's
+            opened = kind in _OPENERS and _part_follows(content, kinds, position, text_before)
+            if opened or (text_before and _section_starts(content, kinds, position, late, paragraph_after[position])):
                 LOGGER.debug("comment section cut at line %d: %r", index, line)
-                return lines[:index]
+                return _cut_at(lines, index)
         if kind is None:
             text_chars += len(line)
             text_before = text_chars >= MIN_TEXT_BEFORE
@@ -258,12 +532,12 @@ def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: l
     while start > 0:
         if not kinds[start - 1]:
             break
-        prompts += kinds[start - 1] in ("prompt", "heading")
+        prompts += kinds[start - 1] in _OPENERS
         start -= 1
     if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
         return lines
     LOGGER.debug("comment tail cut at line %d: %r", content[start][0], content[start][1])
-    return lines[: content[start][0]]
+    return _cut_at(lines, content[start][0])
 
 
 def _strip_trailers(lines: list[str], line_re: re.Pattern[str], tail_re: re.Pattern[str]) -> list[str]:

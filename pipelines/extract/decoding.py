@@ -228,8 +228,11 @@ def looks_binary(body: bytes) -> bool:
     sample = body[:1024]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return bool(sample) and controls / len(sample) > 0.1
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 
 def decode_html(body: bytes, content_type: str | bytes | None = None) -> str:
