@@ -20,8 +20,8 @@ Extractors: ``newsarchive`` (:func:`pipelines.extract.extract`: text *and* metad
 ``trafilatura-precision`` (the same with ``favor_precision=True``). Every extractor gets the page as
 the bytes on disk and decodes it itself.
 
-Per page (``newsarchive`` scored as a reader of the archive sees an article: its title, then its text):
-word precision/recall/F1 against the expected text (a first line repeating the page's title
+Per page, on the extracted text of every extractor alike (``newsarchive``'s title field is not added to
+its text): word precision/recall/F1 against the expected text (a first line repeating the page's title
 is left out of both sides: where the headline goes is a convention, not quality), snippet counts,
 comment leaks and widget-line leaks. Speed: pages per second on one core (the process is pinned to
 one CPU), per page the fastest of the scoring run and ``--rounds`` more, the extractors taking turns

@@ -250,3 +250,92 @@ def test_comments_found_by_structure_are_kept_when_the_source_asks() -> None:
     assert [c.author for c in kept] == ["Jo Bloggs", "Ann Other"]
     assert kept[0].published is not None and kept[0].published.isoformat() == "2025-01-01T10:00:00+00:00"
     assert kept[1].text.startswith("Reader remark number 2")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Weitere Artikel zum Thema", "Weitere Themen", "Mehr zum Thema:", "Zum Weiterlesen:", "À lire aussi",
+     "You may also be interested in:", "Leggi anche", "Noticias relacionadas"],
+)
+def test_headings_of_related_article_blocks_are_widget_lines(line: str) -> None:
+    assert is_widget_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Weitere Themen der Sitzung waren der Hafen und die Schule.", "Lire aussi : le port rouvre lundi",
+     "Mehr zum Thema Hafen erfahren Sie im Rathaus."],
+)
+def test_sentences_that_start_like_a_related_heading_stay(line: str) -> None:
+    assert not is_widget_line(line)
+
+
+def test_a_related_heading_leaves_the_text_but_the_article_stays() -> None:
+    related = '<h3>Weitere Artikel zum Thema</h3><ul><li><a href="/a">Deich bricht</a></li></ul>'
+    article = extract(_page(f"<article><h1>Sea wall</h1>{PARAGRAPHS}{related}</article>"), URL)
+    assert article is not None
+    assert "Weitere Artikel zum Thema" not in article.text and STORY[-1] in article.text
+
+
+# --- pages refused as "not an article" -----------------------------------------------------
+
+
+def _website_page(byline: str) -> str:
+    # a site that types every page og:type=website, with no JSON-LD and no date in its URL or meta
+    head = '<meta property="og:type" content="website">'
+    return _page(f'<div class="news"><h1>Sea wall</h1>{byline}{"".join(f"<p>{s}</p>" for s in STORY[:3])}</div>', head)
+
+
+def test_a_short_news_item_on_a_website_typed_page_that_shows_its_date_is_an_article() -> None:
+    from pipelines.extract import extract_with_reason
+
+    result = extract_with_reason(_website_page('<span class="date">12.03.2024</span>'), "https://courier.example/news/sea-wall")
+    assert result.article is not None, result.reason
+    assert result.article.published is not None and result.article.published.date().isoformat() == "2024-03-12"
+    assert STORY[0] in result.article.text
+
+
+def test_a_short_undated_website_typed_page_is_still_refused() -> None:
+    from pipelines.extract import extract_with_reason
+
+    result = extract_with_reason(_website_page(""), "https://courier.example/about")
+    assert result.article is None and result.reason == "not-article"
+
+
+def test_a_short_website_typed_section_page_with_a_dated_teaser_is_still_refused() -> None:
+    from pipelines.extract import extract_with_reason
+
+    card = (
+        '<div class="card"><a href="/news/2024/03/12/sea-wall.html"><h3>Sea wall gives way after the storm</h3></a>'
+        f'<p>{STORY[0]}</p><p><time datetime="2024-03-12T08:00:00Z">March 12, 2024</time></p></div>'
+    )
+    page = _page(f"<main><h1>Local</h1>{card}</main>", '<meta property="og:type" content="website">')
+    result = extract_with_reason(page, "https://courier.example/local/")
+    assert result.article is None and result.reason == "not-article"
+
+
+# --- the widget walk -------------------------------------------------------------------------
+
+
+def test_find_widgets_gives_what_testing_every_element_gives_in_document_order() -> None:
+    """The fast walk (attribute values, cached verdicts) finds what :func:`is_widget_element` finds on
+    every element, outer before inner; protected wrappers, a headline box and plain notes stay."""
+    from pipelines.extract import parse_html
+    from pipelines.extract.widgets import find_widgets, is_widget_element
+
+    page = _page(
+        '<main id="comments"><div class="c"><article class="post">'
+        f'{PARAGRAPHS}<div class="sharedaddy"><div id="sharing"><a class="share-links" href="/s">Share</a></div></div>'
+        '<div id="PayWall-Box" class="offer"><p>Subscribe: 1 € per week</p></div>'
+        '<div class="piano-wrapper"><h1>Sea wall</h1><p>Jetzt abonnieren</p></div>'
+        '<ol class="notes"><li class="note like">someone likes this</li></ol><div class="notes"><p>Rest overnight.</p></div>'
+        '<form action="/wp-comments-post.php"><p>Leave a reply</p></form><form action="/search"><input name="q"></form>'
+        '<div data-disqus-identifier="7"></div><section data-members-form="signup"><p>Sign up</p></section>'
+        "</article></div></main>"
+    )
+    tree = parse_html(page)
+    expected = [element for element in tree.iter() if isinstance(element.tag, str) and is_widget_element(element)]
+    found = find_widgets(tree)
+    assert found == expected
+    names = [e.get("id") or e.get("class") or e.get("action") or e.tag for e in found]
+    assert names == ["sharedaddy", "sharing", "share-links", "PayWall-Box", "notes", "/wp-comments-post.php", "div", "section"]

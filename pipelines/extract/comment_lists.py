@@ -25,9 +25,10 @@ from pipelines.extract.widgets import (
     normalise_line,
 )
 
-# Reply links by their target or class: WordPress ?replytocom=, Blogger/TypePad reply anchors.
-_REPLY_HREF = re.compile(r"replytocom=|#respond\b|comment[-_]?reply|reply[-_]?to[-_]?comment|/reply\b", re.IGNORECASE)
-_REPLY_CLASS = re.compile(r"(?:^|[\s_-])reply(?:$|[\s_-])", re.IGNORECASE)
+# Reply links by their target or class (matched lowercased): WordPress ?replytocom=, Blogger/TypePad
+# reply anchors.
+_REPLY_HREF = re.compile(r"replytocom=|#respond\b|comment[-_]?reply|reply[-_]?to[-_]?comment|/reply\b")
+_REPLY_CLASS = re.compile(r"(?:^|[\s_-])reply(?:$|[\s_-])")
 
 # Where a commenter's name sits: WordPress .fn/.comment-author, vcard, cite, microdata, user links.
 _NAME_CLASS = re.compile(r"author|user|name|\bfn\b|vcard|nick|commenter|poster|profile", re.IGNORECASE)
@@ -55,11 +56,21 @@ _REPLY_CANDIDATES = XPath(
 
 def _reply_links(tree: HtmlElement) -> list[HtmlElement]:
     links = []
+    # A page has a hundred short links and about none are reply links: cheap substring tests on
+    # lowercased values first, the (case-sensitive, faster) patterns only on what passes them.
     for element in _REPLY_CANDIDATES(tree):
-        href = element.get("href") or ""
-        if _REPLY_HREF.search(href) or _REPLY_CLASS.search(element.get("class") or ""):
-            links.append(element)
-            continue
+        href = element.get("href")
+        if href:
+            lowered = href.lower()
+            if ("reply" in lowered or "respond" in lowered) and _REPLY_HREF.search(lowered):
+                links.append(element)
+                continue
+        classes = element.get("class")
+        if classes:
+            lowered = classes.lower()
+            if "reply" in lowered and _REPLY_CLASS.search(lowered):
+                links.append(element)
+                continue
         text = element.text if not len(element) else element.text_content()
         if text and len(text) < 40 and _is_reply_label(text):
             links.append(element)

@@ -9,14 +9,13 @@ these. :func:`names` turns any of them into a list of display names.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-_JSON_LD = XPath('//script[@type="application/ld+json"]')
+_JSON_LD_TYPE = "application/ld+json"
 # How deep a reference chain may go (an @id pointing at a node that references another…).
 _MAX_DEPTH = 4
 
@@ -43,8 +42,15 @@ class JsonLd:
     @classmethod
     def from_tree(cls, tree: HtmlElement) -> JsonLd:
         """Every ``<script type="application/ld+json">`` of ``tree``; unreadable scripts are skipped."""
+        return cls.from_scripts(tree.iter("script"))
+
+    @classmethod
+    def from_scripts(cls, scripts: Iterable[HtmlElement]) -> JsonLd:
+        """The JSON-LD of those ``scripts`` that are ``type="application/ld+json"``; unreadable ones are skipped."""
         found = cls()
-        for script in _JSON_LD(tree):
+        for script in scripts:
+            if script.get("type") != _JSON_LD_TYPE:
+                continue
             try:
                 data = json.loads(script.text or "")
             except (ValueError, RecursionError):
