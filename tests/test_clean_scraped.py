@@ -200,3 +200,22 @@ def test_a_signature_above_a_thread_whose_headers_carry_the_names_is_kept() -> N
     thread = ["Ann Lee says:", "They should have fixed it years ago.", "Reply", "Bob Roe says:", "The harbour master warned them.",
               "Reply", "Kim Day says:", "Agreed.", "Reply"]
     assert _lines(clean_text("\n".join([*STORY, "Harbour Office", *thread]))) == [*STORY, "Harbour Office"]
+
+
+def test_a_most_read_or_related_stories_block_ending_the_text_goes() -> None:
+    for heading in ("Most Popular This Week", "More on this story", "Das könnte Sie auch interessieren", "Articles en relation"):
+        block = [heading, "1", "Ferry timetable changes on Monday", "2", "New pier opens in May", "Published: 3 Jan 2024"]
+        assert _lines(clean_text("\n".join([*STORY, *MORE, *block]))) == [*STORY, *MORE], heading
+
+
+def test_a_related_heading_followed_by_more_text_and_a_read_also_link_are_kept() -> None:
+    paragraph = ("The council will vote on the repair budget next month; until then the fishermen moor at the old "
+                 "ferry steps, which the harbour office has reinforced with sandbags, ropes and a temporary wooden railing.")
+    assert len(paragraph) > 200
+    continued = [*STORY, *MORE, "Related stories", "Ferry timetable changes on Monday", paragraph]
+    # the heading alone is a widget line and may go; what follows it is the article's
+    assert [line for line in continued if line != "Related stories"] == [
+        line for line in _lines(clean_text("\n".join(continued))) if line != "Related stories"
+    ]
+    read_also = [*STORY, *MORE, "Czytaj też:", "Nowe molo w porcie otwarte w maju", "Źródło: agencja"]
+    assert _lines(clean_text("\n".join(read_also))) == read_also

@@ -165,6 +165,18 @@ _RATING = re.compile(
     r"|(?:(?:war|ist) (?:diese (?:bewertung|rezension|antwort)|dieser beitrag) )?hilfreich(?: \d+)?"
     r"|(?:was this (?:review |answer |post )?)?helpful(?: \d+)?|(?:cet avis (?:vous a.t.il été )?)?utile(?: \d+)?"
 )
+# The heading of a related, recommended or most-read stories block (normalised line, as a whole).
+# "Read also:" ("Lesen Sie auch", "Czytaj też", "Leia também") is left out: it introduces one link
+# inside the text, and the reference text often keeps that link as article text.
+_RELATED_HEADING = re.compile(
+    r"more on this (?:story|topic)|related (?:articles?|stories|posts?|content|news|coverage)|you (?:may|might) also like"
+    r"|recommended(?: for you| stories| articles)?|we recommend|what to read next|read next|read more stories about"
+    r"|most (?:popular|read|viewed|shared|commented)(?: (?:this week|today|now|stories|articles))?|trending(?: now| stories)?"
+    r"|das könnte sie auch interessieren|verwandte (?:artikel|beiträge)|meistgelesen(?:e artikel)?|ähnliche (?:artikel|beiträge)"
+    r"|weitere artikel|articles? en relation|les plus lus|sur le même sujet|vous aimerez aussi|te puede interesar"
+    r"|noticias relacionadas|lo más leído|artículos relacionados|mais lidas|notícias relacionadas|articoli correlati"
+    r"|potrebbe interessarti|i più letti|najczęściej czytane|похожие (?:статьи|новости)|самое читаемое"
+)
 #: A policy sentence is at most this many words.
 MAX_POLICY_WORDS = 60
 #: A login line is at most this many words (twice as many when it speaks of commenting).
@@ -215,7 +227,7 @@ _POST_HEADERS = frozenset({"says", "reply"})
 MAX_HEADER_NAMES = 2
 # Kinds that only confirm a section (a login link, a policy sentence and widget rows also appear in a
 # page's navigation and footer): they never start a cut of their own.
-_WEAK = frozenset({"widget", "policy", "login"})
+_WEAK = frozenset({"widget", "policy", "login", "related"})
 #: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
 MIN_COMMENT_LINES = 3
 
@@ -369,6 +381,8 @@ def _comment_kind(line: str) -> str | None:
         return "reply" if _HEADER_ACTIONS.search(normal) else "date"
     if raw_words <= 12 and _RATING.fullmatch(normal):
         return "rating"
+    if words <= 6 and _RELATED_HEADING.fullmatch(normal):
+        return "related"
     return _policy_kind(line, normal)
 
 
@@ -509,6 +523,9 @@ def _section_starts(
         return True
     if not late:
         return False
+    if kind == "related":
+        # related or most-read stories in the second half, with no paragraph of text after them
+        return not paragraph_after
     if kind == "heading":
         return is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
     # a short call to comment, followed by more of the section or by no paragraph of text at all
