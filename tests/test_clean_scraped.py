@@ -219,3 +219,32 @@ def test_a_related_heading_followed_by_more_text_and_a_read_also_link_are_kept()
     ]
     read_also = [*STORY, *MORE, "Czytaj też:", "Nowe molo w porcie otwarte w maju", "Źródło: agencja"]
     assert _lines(clean_text("\n".join(read_also))) == read_also
+
+
+def test_text_between_a_count_of_no_comments_and_the_form_is_kept() -> None:
+    # no comment follows "Keine Kommentare", so the feed link under it is no comment; the form goes
+    tail = ["Keine Kommentare", "RSS-Feed zu den Kommentaren dieses Beitrags", "Kommentar schreiben", "Name (erforderlich)",
+            "E-Mail (wird nicht veröffentlicht)"]
+    assert _lines(clean_text("\n".join([*STORY, *tail]))) == [*STORY, "RSS-Feed zu den Kommentaren dieses Beitrags"]
+
+
+def test_a_late_comments_heading_over_the_sites_notice_waits_for_the_form() -> None:
+    notice = ("Advertise with the most read news site on the coast: we offer display, newsletter and sponsored "
+              "packages for every budget, with weekly reports on how your campaign performs with our readers "
+              "and a named contact in our sales team.")
+    copyright_line = ("© 2024 Coastline Courier. This article is the property of the Coastline Courier; written "
+                      "permission is needed to reproduce it in print, on the web or in any other form or medium.")
+    form = ["Leave a Reply Cancel reply", "Your email address will not be published. Required fields are marked *", "Name *"]
+    assert len(notice) > 200  # a paragraph of text after the heading
+    cleaned = _lines(clean_text("\n".join([*STORY, *MORE, "Comments", notice, copyright_line, *form])))
+    assert cleaned[: len(STORY) + len(MORE)] == [*STORY, *MORE]
+    assert notice in cleaned and copyright_line in cleaned
+    assert not any(line in cleaned for line in form)
+
+
+def test_a_late_comments_heading_over_a_commenters_name_is_cut_even_before_long_comments() -> None:
+    comment = ("Ein Quantensprung ist das nicht. Die Mauer hätte man vor Jahren sanieren können, als es noch billig "
+               "war; jetzt zahlen wir das Doppelte, und die Fischer warten trotzdem bis zum Sommer auf ihren neuen Steg.")
+    assert len(comment) > 200
+    section = ["Kommentare", "hafenfan", "06.03.2024, 13.47 Uhr", "Wohl eher ein kleiner Schritt.", comment]
+    assert _lines(clean_text("\n".join([*STORY, *MORE, *section]))) == [*STORY, *MORE]

@@ -177,6 +177,9 @@ _RELATED_HEADING = re.compile(
     r"|noticias relacionadas|lo más leído|artículos relacionados|mais lidas|notícias relacionadas|articoli correlati"
     r"|potrebbe interessarti|i più letti|najczęściej czytane|похожие (?:статьи|новости)|самое читаемое"
 )
+# A count of no comments ("Keine Kommentare / Trackbacks", "No comments yet", "0 Comments"): no comment
+# follows it, so the text right after it is not a comment (normalised line).
+_ZERO_COUNT = re.compile(rf"(?:no|keine|noch keine|aucun|sin|ningún|nessun|нет|brak|sem|geen|0) (?:{_COUNT_NOUNS})\b")
 #: A policy sentence is at most this many words.
 MAX_POLICY_WORDS = 60
 #: A login line is at most this many words (twice as many when it speaks of commenting).
@@ -527,7 +530,16 @@ def _section_starts(
         # related or most-read stories in the second half, with no paragraph of text after them
         return not paragraph_after
     if kind == "heading":
-        return is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
+        # "3 Comments", not "2 responses to … said."; the heading alone is weak evidence: when a line
+        # of text that is no commenter's name follows it and more text comes later (a feed link, the
+        # site's notice), the cut waits for the section's next part
+        short = is_widget_line(line) or len(line.split()) <= 3
+        return short and (
+            position + 1 == len(content)
+            or kinds[position + 1] is not None
+            or _is_name(content[position + 1][1])
+            or not paragraph_after
+        )
     # a short call to comment, followed by more of the section or by no paragraph of text at all
     # (related links, tags)
     return (
@@ -567,12 +579,25 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
             if opened or (text_before and _section_starts(content, kinds, position, late, paragraph_after[position])):
                 index = content[_header_names_above(content, kinds, position)][0]
                 LOGGER.debug("comment section cut at line %d: %r", index, line)
+                if kind == "count" and _ZERO_COUNT.match(normalise_line(line)):
+                    return _after_zero_count(lines, content, kinds, position)
                 return _cut_at(lines, index)
         if kind is None:
             text_chars += len(line)
             text_before = text_chars >= MIN_TEXT_BEFORE
         seen += len(line)
     return _cut_comment_tail(lines, content, kinds)
+
+
+def _after_zero_count(lines: list[str], content: list[tuple[int, str]], kinds: list[str | None], position: int) -> list[str]:
+    """``lines`` cut at the section that a count of no comments at ``position`` opens: the count
+    goes, and so does everything from the section's next part on; the text between them (a link to
+    the comments' feed, the site's notice) is no comment and stays."""
+    following = next(
+        (q for q in range(position + 1, len(content)) if kinds[q] is not None and kinds[q] not in _WEAK), len(content)
+    )
+    end = content[following][0] if following < len(content) else len(lines)
+    return _cut_at(lines[: content[position][0]] + [""] + lines[content[position][0] + 1 : end], end)
 
 
 def _header_names_above(content: list[tuple[int, str]], kinds: list[str | None], position: int) -> int:
