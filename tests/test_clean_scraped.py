@@ -160,6 +160,9 @@ KEPT_BY_KIND = {
     ],
     "one dated line with a quote in the text": [*STORY[:2], "Quote of the day, 12 Mar 2024", STORY[2], STORY[3], *MORE],
     "a film review's own rating": [*STORY, "Rating: 4 out of 5 stars", "The film opens in cinemas on 12 March 2024.", *MORE],
+    "headings whose last word ends like a says verb": [
+        *STORY[:2], "Der Autokredit", STORY[2], "Der Ratenkredit", STORY[3], "Der Dispokredit", *MORE,
+    ],
     "a link to the comments with nothing of them after it": [*STORY, "Kommentare lesen und schreiben, hier klicken", "Verwandte Themen", "Hafen", "Sturm"],
 }
 

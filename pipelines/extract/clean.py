@@ -390,8 +390,17 @@ def _comment_kind(line: str) -> str | None:
 
 
 def _says(line: str) -> bool:
-    lowered = line.rstrip(": ").casefold()
-    return lowered.endswith(_SAYS_ENDS) or lowered.startswith(_SAYS_STARTS)
+    """Whether ``line`` may be "NAME says:": the verb is a word of its own ("Autokredit" does not end
+    in "dit"), or glued to the name only before a colon ("Rubysays:")."""
+    stripped = line.rstrip()
+    lowered = stripped.rstrip(": ").casefold()
+    if lowered.startswith(_SAYS_STARTS):
+        return True
+    glued = stripped.endswith(":")
+    return any(
+        lowered.endswith(verb) and (glued or len(lowered) == len(verb) or not lowered[-len(verb) - 1].isalpha())
+        for verb in _SAYS_ENDS
+    )
 
 
 def _policy_kind(line: str, folded: str) -> str | None:
