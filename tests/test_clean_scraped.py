@@ -105,6 +105,10 @@ SECTIONS_BY_KIND = {
     "call to comment, then community guidelines": "Schreib den ersten Kommentar! | Bitte beachte unsere Community-Richtlinien | Kommentieren | Abbrechen",
     "comment list without dates": "Comments | Ann Lee | Thank you, this helped me fix the same problem at home. | bob77 | Same here, the second step was the one I missed. | Kim | Could you add a photo of the final result?",
     "comment list, date first, title and text between": "Anna Weber, 4. März 2024 - 10:15 | Endlich | Die Mauer hätte man schon vor Jahren sanieren müssen. | Antworten | Peter Roth, 4. März 2024 - 11:02 | Kosten | Wer zahlt das am Ende? | Antworten",
+    "forum thread: name shown twice, post count, date with reply and quote actions": "Kaimauer | 412 | Kaimauer | 03.04.2024, 09:12 Zum Antworten anmelden Zitieren # | Die Stadt hätte das längst reparieren müssen. | Fischerfritz | 98 | Fischerfritz | 03.04.2024, 09:40 Zum Antworten anmelden Zitieren # | Der Hafenmeister hat schon im Herbst gewarnt. | Möwe7 | 1203 | Möwe7 | 03.04.2024, 10:05 Zum Antworten anmelden Zitieren # | Stimmt.",
+    "forum thread in English, one name line over each header": "dockhand | 12 Mar 2024, 09:12 Reply Quote | They should have fixed it years ago. | seagull7 | 12 Mar 2024, 09:40 Reply Quote | The harbour master warned them in autumn. | netmender | 12 Mar 2024, 10:05 Reply Quote | Agreed.",
+    "product reviews: overall rating, stars, reviewer and date": "Gesamtbewertung: | 4,5 von 5 Sternen | Kundenbewertungen für „Hafenlaterne Classic“ | Verifizierte/r Käufer/in am 8.6.2023 | Leuchtet hell und hält dem Wind stand. | Jonas K. am 2.5.2023 | Gut verarbeitet.",
+    "product reviews in English": "Customer reviews | 4 out of 5 stars | Sam R. on 8 June 2023 | Bright and sturdy, survived the first storm. | Was this review helpful? | Lee P. on 2 May 2023 | Fine for the price.",
     "form title with a cancel link and German variants": "Hinterlasse eine Antwort | Antwort verwerfen | Ihre E-Mail-Adresse wird nicht veröffentlicht. | Meinen Namen und meine E-Mail in diesem Browser speichern, bis ich wieder kommentiere.",
 }
 
@@ -154,6 +158,11 @@ KEPT_BY_KIND = {
     "a readers' letters section with one dated letter": [
         *STORY[:3], "Reader comments", "Many readers wrote to us about the wall.", "Anna Weber, 4 March 2024", STORY[3], *MORE,
     ],
+    "one dated line with a quote in the text": [*STORY[:2], "Quote of the day, 12 Mar 2024", STORY[2], STORY[3], *MORE],
+    "a film review's own rating": [*STORY, "Rating: 4 out of 5 stars", "The film opens in cinemas on 12 March 2024.", *MORE],
+    "headings whose last word ends like a says verb": [
+        *STORY[:2], "Der Autokredit", STORY[2], "Der Ratenkredit", STORY[3], "Der Dispokredit", *MORE,
+    ],
     "a link to the comments with nothing of them after it": [*STORY, "Kommentare lesen und schreiben, hier klicken", "Verwandte Themen", "Hafen", "Sturm"],
 }
 
@@ -181,3 +190,64 @@ def test_comment_headers_written_as_markdown_headings_are_comment_headers() -> N
 def test_pandoc_attributes_with_utility_class_names_are_removed() -> None:
     scraped = [STORY[0] + " {.Mb(1.0em) .mb-15@s}", "## Harbour costs {.C(#3f3f3f) .Fw(b)}", *STORY[1:]]
     assert _lines(clean_text("\n".join(scraped))) == [STORY[0], "Harbour costs", *STORY[1:]]
+
+
+def test_a_helpfulness_vote_ending_a_post_goes() -> None:
+    assert _lines(clean_text("\n".join([*STORY, "Hilfreich? 3"]))) == STORY
+    assert _lines(clean_text("\n".join([*STORY, "Was this review helpful?"]))) == STORY
+
+
+def test_a_signature_above_a_thread_whose_headers_carry_the_names_is_kept() -> None:
+    # the name line above the first header is the article's only when the thread's other headers
+    # show no name line above them
+    thread = ["Ann Lee says:", "They should have fixed it years ago.", "Reply", "Bob Roe says:", "The harbour master warned them.",
+              "Reply", "Kim Day says:", "Agreed.", "Reply"]
+    assert _lines(clean_text("\n".join([*STORY, "Harbour Office", *thread]))) == [*STORY, "Harbour Office"]
+
+
+def test_a_most_read_or_related_stories_block_ending_the_text_goes() -> None:
+    for heading in ("Most Popular This Week", "More on this story", "Das könnte Sie auch interessieren", "Articles en relation"):
+        block = [heading, "1", "Ferry timetable changes on Monday", "2", "New pier opens in May", "Published: 3 Jan 2024"]
+        assert _lines(clean_text("\n".join([*STORY, *MORE, *block]))) == [*STORY, *MORE], heading
+
+
+def test_a_related_heading_followed_by_more_text_and_a_read_also_link_are_kept() -> None:
+    paragraph = ("The council will vote on the repair budget next month; until then the fishermen moor at the old "
+                 "ferry steps, which the harbour office has reinforced with sandbags, ropes and a temporary wooden railing.")
+    assert len(paragraph) > 200
+    continued = [*STORY, *MORE, "Related stories", "Ferry timetable changes on Monday", paragraph]
+    # the heading alone is a widget line and may go; what follows it is the article's
+    assert [line for line in continued if line != "Related stories"] == [
+        line for line in _lines(clean_text("\n".join(continued))) if line != "Related stories"
+    ]
+    read_also = [*STORY, *MORE, "Czytaj też:", "Nowe molo w porcie otwarte w maju", "Źródło: agencja"]
+    assert _lines(clean_text("\n".join(read_also))) == read_also
+
+
+def test_text_between_a_count_of_no_comments_and_the_form_is_kept() -> None:
+    # no comment follows "Keine Kommentare", so the feed link under it is no comment; the form goes
+    tail = ["Keine Kommentare", "RSS-Feed zu den Kommentaren dieses Beitrags", "Kommentar schreiben", "Name (erforderlich)",
+            "E-Mail (wird nicht veröffentlicht)"]
+    assert _lines(clean_text("\n".join([*STORY, *tail]))) == [*STORY, "RSS-Feed zu den Kommentaren dieses Beitrags"]
+
+
+def test_a_late_comments_heading_over_the_sites_notice_waits_for_the_form() -> None:
+    notice = ("Advertise with the most read news site on the coast: we offer display, newsletter and sponsored "
+              "packages for every budget, with weekly reports on how your campaign performs with our readers "
+              "and a named contact in our sales team.")
+    copyright_line = ("© 2024 Coastline Courier. This article is the property of the Coastline Courier; written "
+                      "permission is needed to reproduce it in print, on the web or in any other form or medium.")
+    form = ["Leave a Reply Cancel reply", "Your email address will not be published. Required fields are marked *", "Name *"]
+    assert len(notice) > 200  # a paragraph of text after the heading
+    cleaned = _lines(clean_text("\n".join([*STORY, *MORE, "Comments", notice, copyright_line, *form])))
+    assert cleaned[: len(STORY) + len(MORE)] == [*STORY, *MORE]
+    assert notice in cleaned and copyright_line in cleaned
+    assert not any(line in cleaned for line in form)
+
+
+def test_a_late_comments_heading_over_a_commenters_name_is_cut_even_before_long_comments() -> None:
+    comment = ("Ein Quantensprung ist das nicht. Die Mauer hätte man vor Jahren sanieren können, als es noch billig "
+               "war; jetzt zahlen wir das Doppelte, und die Fischer warten trotzdem bis zum Sommer auf ihren neuen Steg.")
+    assert len(comment) > 200
+    section = ["Kommentare", "hafenfan", "06.03.2024, 13.47 Uhr", "Wohl eher ein kleiner Schritt.", comment]
+    assert _lines(clean_text("\n".join([*STORY, *MORE, *section]))) == [*STORY, *MORE]

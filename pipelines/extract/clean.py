@@ -147,6 +147,39 @@ _RULES_HEADING = re.compile(
     r"(?:(?:house|community|comment|discussion) )?(?:rules|guidelines)|(?:community |kommentar |diskussions )?(?:richtlinien|regeln)"
     r"|netiquette|normas|regulamin|règles|charte"
 )
+# A forum post's or comment's header line: its date with the reply and quote actions ("17.10.2019,
+# 14:14 Zum Antworten anmelden Zitieren #", "March 3, 2024 Reply Quote"); matched on the normalised
+# line, which must also hold a date.
+_HEADER_ACTIONS = re.compile(
+    r"\b(?:reply|quote|antworten|zitieren|répondre|citer|responder|citar|rispondi|cita|ответить|цитировать"
+    r"|odpowiedz|cytuj|responda)\b"
+)
+# A review's rating or helpfulness vote (normalised line): "5 von 5 Sternen", "4 5 out of 5 stars",
+# "Gesamtbewertung", "Kundenbewertungen für …", "Hilfreich? 3", "Was this review helpful?".
+_RATING = re.compile(
+    r"(?:\d+(?: \d)?|one|two|three|four|five|eins?|zwei|drei|vier|fünf) (?:von|out of|sur|de|su|из|z) (?:5|10|five|fünf)"
+    r"(?: (?:sternen?|stars?|étoiles?|estrellas?|stelle|звезд\w*|gwiazd\w*|punkten|points))?"
+    r"|(?:gesamtbewertung|durchschnittliche bewertung|overall rating|average (?:customer )?rating|note globale|note moyenne"
+    r"|valoración media|(?:kunden|produkt)?bewertungen|(?:customer|product|user) reviews|avis (?:clients|des clients)"
+    r"|opiniones de (?:los )?clientes|recensioni(?: dei clienti)?)(?: (?:für|for|pour|de|para|per) .{1,120})?(?: \d+)?"
+    r"|(?:(?:war|ist) (?:diese (?:bewertung|rezension|antwort)|dieser beitrag) )?hilfreich(?: \d+)?"
+    r"|(?:was this (?:review |answer |post )?)?helpful(?: \d+)?|(?:cet avis (?:vous a.t.il été )?)?utile(?: \d+)?"
+)
+# The heading of a related, recommended or most-read stories block (normalised line, as a whole).
+# "Read also:" ("Lesen Sie auch", "Czytaj też", "Leia também") is left out: it introduces one link
+# inside the text, and the reference text often keeps that link as article text.
+_RELATED_HEADING = re.compile(
+    r"more on this (?:story|topic)|related (?:articles?|stories|posts?|content|news|coverage)|you (?:may|might) also like"
+    r"|recommended(?: for you| stories| articles)?|we recommend|what to read next|read next|read more stories about"
+    r"|most (?:popular|read|viewed|shared|commented)(?: (?:this week|today|now|stories|articles))?|trending(?: now| stories)?"
+    r"|das könnte sie auch interessieren|verwandte (?:artikel|beiträge)|meistgelesen(?:e artikel)?|ähnliche (?:artikel|beiträge)"
+    r"|weitere artikel|articles? en relation|les plus lus|sur le même sujet|vous aimerez aussi|te puede interesar"
+    r"|noticias relacionadas|lo más leído|artículos relacionados|mais lidas|notícias relacionadas|articoli correlati"
+    r"|potrebbe interessarti|i più letti|najczęściej czytane|похожие (?:статьи|новости)|самое читаемое"
+)
+# A count of no comments ("Keine Kommentare / Trackbacks", "No comments yet", "0 Comments"): no comment
+# follows it, so the text right after it is not a comment (normalised line).
+_ZERO_COUNT = re.compile(rf"(?:no|keine|noch keine|aucun|sin|ningún|nessun|нет|brak|sem|geen|0) (?:{_COUNT_NOUNS})\b")
 #: A policy sentence is at most this many words.
 MAX_POLICY_WORDS = 60
 #: A login line is at most this many words (twice as many when it speaks of commenting).
@@ -182,14 +215,22 @@ OPENER_WINDOW = 5
 #: Lines between an opener and the part that confirms it are shorter than this (not paragraphs).
 MAX_OPENER_GAP_LINE = 100
 _OPENERS = frozenset({"heading", "prompt", "count", "rules", "field"})
-_SECTION_PARTS = frozenset({"heading", "prompt", "count", "rules", "field", "form", "says", "reply", "policy", "login"})
+_SECTION_PARTS = frozenset(
+    {"heading", "prompt", "count", "rules", "field", "form", "says", "reply", "policy", "login", "rating"}
+)
 # Openers that head the section's content: the first comment's text may follow them.
 _HEADINGS = frozenset({"heading", "count", "rules", "field"})
 # The lines of a comment's own header.
 _COMMENT_HEADER = frozenset({"date", "says", "reply"})
+# Header lines that only a comment or a forum post has ("NAME says:", a reply link, a date with reply
+# and quote actions).
+_POST_HEADERS = frozenset({"says", "reply"})
+#: A comment header takes at most this many name lines above it (a forum shows the poster's name
+#: twice: the avatar's text and the name).
+MAX_HEADER_NAMES = 2
 # Kinds that only confirm a section (a login link, a policy sentence and widget rows also appear in a
 # page's navigation and footer): they never start a cut of their own.
-_WEAK = frozenset({"widget", "policy", "login"})
+_WEAK = frozenset({"widget", "policy", "login", "related"})
 #: Comment-shaped lines of at least two kinds, this many in the window, make a comment section.
 MIN_COMMENT_LINES = 3
 
@@ -337,14 +378,29 @@ def _comment_kind(line: str) -> str | None:
         and not _FEED_LINK.search(line)
     ):
         return "prompt"  # "Schreiben Sie den ersten Kommentar", "Join the conversation"
-    if len(line) <= MAX_DATE_LINE and raw_words <= 9 and (DATE_TEXT.search(line) or _GLUED_DATE.search(line)):
-        return "date"
+    dated = DATE_TEXT.search(line) or _GLUED_DATE.search(line)
+    if len(line) <= MAX_DATE_LINE and raw_words <= 9 and dated:
+        # a header with the post's date and its reply/quote actions
+        return "reply" if _HEADER_ACTIONS.search(normal) else "date"
+    if raw_words <= 12 and _RATING.fullmatch(normal):
+        return "rating"
+    if words <= 6 and _RELATED_HEADING.fullmatch(normal):
+        return "related"
     return _policy_kind(line, normal)
 
 
 def _says(line: str) -> bool:
-    lowered = line.rstrip(": ").casefold()
-    return lowered.endswith(_SAYS_ENDS) or lowered.startswith(_SAYS_STARTS)
+    """Whether ``line`` may be "NAME says:": the verb is a word of its own ("Autokredit" does not end
+    in "dit"), or glued to the name only before a colon ("Rubysays:")."""
+    stripped = line.rstrip()
+    lowered = stripped.rstrip(": ").casefold()
+    if lowered.startswith(_SAYS_STARTS):
+        return True
+    glued = stripped.endswith(":")
+    return any(
+        lowered.endswith(verb) and (glued or len(lowered) == len(verb) or not lowered[-len(verb) - 1].isalpha())
+        for verb in _SAYS_ENDS
+    )
 
 
 def _policy_kind(line: str, folded: str) -> str | None:
@@ -474,10 +530,25 @@ def _section_starts(
     form = window.count("form") + window.count("field") >= MIN_COMMENT_LINES  # field labels of a comment form
     if kind not in _WEAK and contiguous and not heading_later and shaped and (len(shapes) >= 2 or form):
         return True
+    # comment or forum-post headers repeated (each with its reply link): a thread, whatever lies between
+    if kind in _POST_HEADERS and sum(k in _POST_HEADERS for k in window) >= MIN_COMMENT_LINES:
+        return True
     if not late:
         return False
+    if kind == "related":
+        # related or most-read stories in the second half, with no paragraph of text after them
+        return not paragraph_after
     if kind == "heading":
-        return is_widget_line(line) or len(line.split()) <= 3  # "3 Comments", not "2 responses to … said."
+        # "3 Comments", not "2 responses to … said."; the heading alone is weak evidence: when a line
+        # of text that is no commenter's name follows it and more text comes later (a feed link, the
+        # site's notice), the cut waits for the section's next part
+        short = is_widget_line(line) or len(line.split()) <= 3
+        return short and (
+            position + 1 == len(content)
+            or kinds[position + 1] is not None
+            or _is_name(content[position + 1][1])
+            or not paragraph_after
+        )
     # a short call to comment, followed by more of the section or by no paragraph of text at all
     # (related links, tags)
     return (
@@ -515,13 +586,44 @@ def _cut_comment_section(lines: list[str]) -> list[str]:
             # Reply" over "Name *") opens a section: a count there is the headline's
             opened = kind in _OPENERS and _part_follows(content, kinds, position, text_before)
             if opened or (text_before and _section_starts(content, kinds, position, late, paragraph_after[position])):
+                index = content[_header_names_above(content, kinds, position)][0]
                 LOGGER.debug("comment section cut at line %d: %r", index, line)
+                if kind == "count" and _ZERO_COUNT.match(normalise_line(line)):
+                    return _after_zero_count(lines, content, kinds, position)
                 return _cut_at(lines, index)
         if kind is None:
             text_chars += len(line)
             text_before = text_chars >= MIN_TEXT_BEFORE
         seen += len(line)
     return _cut_comment_tail(lines, content, kinds)
+
+
+def _after_zero_count(lines: list[str], content: list[tuple[int, str]], kinds: list[str | None], position: int) -> list[str]:
+    """``lines`` cut at the section that a count of no comments at ``position`` opens: the count
+    goes, and so does everything from the section's next part on; the text between them (a link to
+    the comments' feed, the site's notice) is no comment and stays."""
+    following = next(
+        (q for q in range(position + 1, len(content)) if kinds[q] is not None and kinds[q] not in _WEAK), len(content)
+    )
+    end = content[following][0] if following < len(content) else len(lines)
+    return _cut_at(lines[: content[position][0]] + [""] + lines[content[position][0] + 1 : end], end)
+
+
+def _header_names_above(content: list[tuple[int, str]], kinds: list[str | None], position: int) -> int:
+    """Where the comment whose header line is at ``position`` starts: at most
+    :data:`MAX_HEADER_NAMES` name lines above it belong to it (the poster's name over "DATE Reply
+    Quote") when the next comment of the list shows its name above its header too; otherwise
+    ``position``. When unsure, the lines stay."""
+    kind = kinds[position]
+    if kind not in _POST_HEADERS:
+        return position
+    following = next((q for q in range(position + 1, min(len(content), position + COMMENT_WINDOW)) if kinds[q] == kind), None)
+    if following is None or kinds[following - 1] is not None or not _is_name(content[following - 1][1]):
+        return position
+    start = position
+    while start > 0 and position - start < MAX_HEADER_NAMES and kinds[start - 1] is None and _is_name(content[start - 1][1]):
+        start -= 1
+    return start
 
 
 def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: list[str | None]) -> list[str]:
@@ -532,7 +634,7 @@ def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: l
     while start > 0:
         if not kinds[start - 1]:
             break
-        prompts += kinds[start - 1] in _OPENERS
+        prompts += kinds[start - 1] in _OPENERS or kinds[start - 1] == "rating"  # "Helpful? 3" under a post
         start -= 1
     if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
         return lines
