@@ -251,3 +251,31 @@ def test_a_late_comments_heading_over_a_commenters_name_is_cut_even_before_long_
     assert len(comment) > 200
     section = ["Kommentare", "hafenfan", "06.03.2024, 13.47 Uhr", "Wohl eher ein kleiner Schritt.", comment]
     assert _lines(clean_text("\n".join([*STORY, *MORE, *section]))) == [*STORY, *MORE]
+
+
+def test_the_authors_closing_invitation_to_comment_stays_when_no_comment_section_follows() -> None:
+    body = "\n\n".join(
+        [
+            "The ferry timetable changes on Monday, and the first boat now leaves the north pier at six.",
+            "Harbour staff said the earlier start follows a survey of commuters who work in the town centre.",
+        ]
+    )
+    closing = "Tell us what you think about the new timetable in the comments below."
+    assert clean_text(f"{body}\n\n{closing}").endswith(closing)
+    # over a comment form the form goes (the sentence is still the author's)
+    form = "Leave a Reply\n\nYour email address will not be published. Required fields are marked *"
+    cleaned = clean_text(f"{body}\n\n{closing}\n\n{form}")
+    assert "Leave a Reply" not in cleaned and "Required fields" not in cleaned
+    # a widget's label is no sentence: it goes
+    assert "Leave a comment" not in clean_text(f"{body}\n\nLeave a comment")
+
+
+def test_a_commentator_is_not_a_comment() -> None:
+    body = "\n\n".join(
+        [
+            "港口管理局周一宣布，新的渡轮时刻表将从下周开始实施，第一班船将提前到早上六点出发。",
+            "管理局表示，这一调整是根据对在市中心工作的通勤者进行的调查做出的决定。",
+        ]
+    )
+    line = "本报评论员：交通服务应当以乘客的需要为出发点。"
+    assert clean_text(f"{body}\n\n{line}").endswith(line)

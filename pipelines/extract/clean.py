@@ -88,7 +88,7 @@ _FORM_TITLE = re.compile(
 _COMMENT_PROMPT = re.compile(
     r"comment(?!ar(?:y|ies)|at)|kommentar|kommentier|commentaire|commenter|comentar|commento|commenti|komentarz|skomentuj|комментар"
     r"|discussion|diskussion|diskutier|dyskusj|conversation|réagir|debattier|leserpost|leserbrief|opinión|opinião|opinie"
-    r"|(?:ihre|deine|eure|your) (?:meinung|voice|thoughts)|comente|تعليق|留言|评论|コメント"
+    r"|(?:ihre|deine|eure|your) (?:meinung|voice|thoughts)|comente|تعليق|留言|评论(?!员)|コメント"
     r"|unterhaltung beginnen|mitdiskutieren|was (?:denkst du|meinst du|meinen sie|denken sie)|what do you think|qu.en pensez.vous|qué (?:opinas|piensas)"
     r"|co (?:o tym )?(?:myślisz|sądzisz)|o que (?:você acha|achou)"
     # a reader-reaction widget: "How did this article make you feel?", "Como você se sentiu com essa matéria?"
@@ -341,6 +341,8 @@ def _comment_kind(line: str) -> str | None:
         return "heading"
     if len(line) <= 120 and _FORM_TITLE.search(normal):
         return "heading"
+    if words <= 6 and _RELATED_HEADING.fullmatch(normal):
+        return "related"  # before the widget test: the widget phrases name these headings too
     if words > 2 * MAX_LOGIN_WORDS:  # a sentence: only a widget, a form note or a policy is that long
         if _COMMENT_FORM.search(normal) and (widget or line.rstrip().endswith("*")):
             return "form"
@@ -384,8 +386,6 @@ def _comment_kind(line: str) -> str | None:
         return "reply" if _HEADER_ACTIONS.search(normal) else "date"
     if raw_words <= 12 and _RATING.fullmatch(normal):
         return "rating"
-    if words <= 6 and _RELATED_HEADING.fullmatch(normal):
-        return "related"
     return _policy_kind(line, normal)
 
 
@@ -559,6 +559,12 @@ def _section_starts(
     )
 
 
+def _closing_sentence(line: str) -> bool:
+    """A sentence of six words or more that ends as sentences end."""
+    text = line.strip().lstrip("#>*-– ")
+    return len(text.split()) >= 6 and text.endswith((".", "!", "?", "…", "。", "！", "？"))
+
+
 def _cut_comment_section(lines: list[str]) -> list[str]:
     """Everything before the comment section, if the text has one.
 
@@ -638,6 +644,8 @@ def _cut_comment_tail(lines: list[str], content: list[tuple[int, str]], kinds: l
         start -= 1
     if not prompts or start == 0 or sum(len(line) for _, line in content[:start]) < MIN_TEXT_BEFORE:
         return lines
+    if start == len(content) - 1 and kinds[start] == "prompt" and _closing_sentence(content[start][1]):
+        return lines  # the author's closing invitation to comment, with no comment section after it
     LOGGER.debug("comment tail cut at line %d: %r", content[start][0], content[start][1])
     return _cut_at(lines, content[start][0])
 
