@@ -254,12 +254,7 @@ def test_a_late_comments_heading_over_a_commenters_name_is_cut_even_before_long_
 
 
 def test_the_authors_closing_invitation_to_comment_stays_when_no_comment_section_follows() -> None:
-    body = "\n\n".join(
-        [
-            "The ferry timetable changes on Monday, and the first boat now leaves the north pier at six.",
-            "Harbour staff said the earlier start follows a survey of commuters who work in the town centre.",
-        ]
-    )
+    body = "\n\n".join([*STORY, *MORE])
     closing = "Tell us what you think about the new timetable in the comments below."
     assert clean_text(f"{body}\n\n{closing}").endswith(closing)
     # over a comment form the form goes (the sentence is still the author's)
