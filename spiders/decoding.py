@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -211,12 +212,9 @@ def response_too_deep(response: TextResponse, max_depth: int) -> int | None:
 def _deeper_than(root: Any, limit: int) -> bool:
     """Whether an element nests more than ``limit`` levels deep (``root`` is level 1), in one
     XPath evaluation inside libxml2: ``*/*/…/*`` visits each level's elements once."""
-    if limit < 1:
-        return True
-    check = _DEPTH_XPATHS.get(limit)
-    if check is None:
-        check = _DEPTH_XPATHS[limit] = etree.XPath("boolean(" + "/".join(["*"] * limit) + ")")
-    return bool(check(root))
+    return limit < 1 or bool(_depth_xpath(limit)(root))
 
 
-_DEPTH_XPATHS: dict[int, Any] = {}
+@lru_cache(maxsize=8)
+def _depth_xpath(limit: int) -> etree.XPath:
+    return etree.XPath("boolean(" + "/".join(["*"] * limit) + ")")

@@ -71,30 +71,24 @@ class WorkerProcess:
         self._reader_task: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count()
-        self._starting: asyncio.Lock | None = None
+        self._starting = asyncio.Lock()
+        self._waiting = 0  # calls waiting for the process to start
 
     @property
     def in_flight(self) -> int:
-        """Calls sent and not answered yet."""
-        return len(self._pending)
+        """Calls sent and not answered yet, or waiting for the process to start."""
+        return len(self._pending) + self._waiting
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run ``function(*args)`` in the worker and return its result (or raise its exception;
         :class:`WorkerCrashed` when the worker died meanwhile)."""
-        loop = asyncio.get_running_loop()
-        call_id = next(self._ids)
-        future: asyncio.Future[Any] = loop.create_future()
-        self._pending[call_id] = future  # counted as in flight from here, also while starting
-        try:
-            if self._writer is None:
+        if self._writer is None:
+            self._waiting += 1
+            try:
                 await self._start()
-            if self._writer is None:
-                raise WorkerCrashed("worker process exited while starting")
-            self._writer.write(_frame((call_id, function, args)))
-        except BaseException:
-            self._pending.pop(call_id, None)
-            raise
-        return await future
+            finally:
+                self._waiting -= 1
+        return await self.submit(function, *args)
 
     @property
     def running(self) -> bool:
@@ -119,8 +113,6 @@ class WorkerProcess:
         return future
 
     async def _start(self) -> None:
-        if self._starting is None:
-            self._starting = asyncio.Lock()
         async with self._starting:
             if self._writer is not None:
                 return
@@ -212,11 +204,6 @@ class WorkerPool:
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """As :meth:`WorkerProcess.call`, on the worker with the fewest calls in flight."""
         return await min(self.workers, key=lambda w: w.in_flight).call(function, *args)
-
-    @property
-    def started(self) -> int:
-        """Processes started by the pool's workers (restarts included)."""
-        return sum(w.started for w in self.workers)
 
     def close(self, timeout: float = 10.0) -> None:
         for worker in self.workers:
