@@ -176,7 +176,9 @@ class WarcWriter:
     async def _close_worker(self) -> None:
         assert self._worker is not None and self._path is not None
         try:
-            await self._worker.call(close_warc, self._path)  # after every append sent before it
+            # after every append sent before it; submit, not call: a worker that died is not restarted
+            # just to close a file it never opened (what reached the file is flushed and uploaded)
+            await self._worker.submit(close_warc, self._path)
         except Exception as exc:  # noqa: BLE001 - whatever reached the file is uploaded
             log.error("warc: the WARC worker did not close the file: %s: %s", type(exc).__name__, exc)
         finally:
