@@ -7,6 +7,7 @@
   network access off and libxml2's size/depth limits on; an entity declaration (the shape of
   every entity bomb), an over-deep or truncated document raises :class:`BadFeed` with a reason
   instead of being silently cut short. ``.xml.gz`` bodies are inflated within a size limit.
+  :func:`iterparse_safely` does the same for a big sitemap one entry at a time.
 * :func:`html_depth` measures how deep a parsed page nests, so an over-deep page is reported
   (``not-article/too-deep``) rather than silently cut by the HTML parser (libxml2 stops at 255
   levels in lxml's default parser, ~2,000 in Scrapy's selector).
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -129,6 +132,90 @@ def parse_xml_safely(body: bytes, *, max_size: int = 50 * 1024 * 1024, recover_m
     ``&nbsp;``, a stray ``&``) are recovered when ``recover_minor`` is true, since many real
     feeds have them.
     """
+    body, prolog = _checked(body, max_size)
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(**_XML_OPTIONS, recover=False))
+    except etree.XMLSyntaxError as exc:
+        _refuse(exc, body, prolog, recover_minor)
+        lenient = etree.XMLParser(**_XML_OPTIONS, recover=True)
+        try:
+            root = etree.fromstring(body, parser=lenient)
+        except etree.XMLSyntaxError as exc2:
+            raise BadFeed("not-xml", str(exc2)) from None
+        if root is None:
+            raise BadFeed("not-xml", str(exc)) from None
+        _refuse_recovered(lenient.error_log)
+        logger.debug("recovered minor XML errors: %s", exc)
+    if root is None:
+        raise BadFeed("not-xml")
+    return root
+
+
+def iterparse_safely(
+    body: bytes, *, max_size: int = 50 * 1024 * 1024, recover_minor: bool = True, name: str | None = None
+) -> Iterator[etree._Element]:
+    """The children of the root element of ``body`` (those with local name ``name``, in any
+    namespace, when given), one at a time, with the guarantees and errors of
+    :func:`parse_xml_safely` (:class:`BadFeed`, raised while iterating).
+
+    For documents with many entries (a 50,000-URL sitemap): each child is complete when it is
+    yielded and removed from the tree once the caller asks for the next, so the whole tree is
+    never in memory (a 60,000-URL sitemap: ~60 MiB less at the peak). When the strict read fails
+    on a minor error (and ``recover_minor``), :data:`RESTART` is yielded and the document is read
+    again, leniently, from its first entry: the caller drops what it kept so far.
+    """
+    body, prolog = _checked(body, max_size)
+    try:
+        yield from _stream(body, recover=False, name=name)
+        return
+    except etree.XMLSyntaxError as exc:
+        _refuse(exc, body, prolog, recover_minor)
+        logger.debug("recovered minor XML errors: %s", exc)
+    yield RESTART
+    yield from _stream(body, recover=True, name=name)
+
+
+#: yielded by :func:`iterparse_safely` when the strict read failed and the lenient read starts
+#: over from the first entry: drop what was read so far
+RESTART: Any = object()
+
+
+def _stream(body: bytes, *, recover: bool, name: str | None) -> Iterator[etree._Element]:
+    # a name filter leaves the other elements' events in libxml2 (three times fewer in a sitemap)
+    tag = {"tag": "{*}" + name} if name else {}
+    events = etree.iterparse(BytesIO(body), events=("end",), **_XML_OPTIONS, recover=recover, **tag)
+    root = None
+    try:
+        for _, element in events:
+            parent = element.getparent()
+            if parent is None:
+                root = element
+                continue
+            if parent.getparent() is not None:
+                continue  # a grandchild: part of the entry that ends later
+            if root is None:
+                root = parent
+            yield element
+            element.clear()
+            while element.getprevious() is not None:  # the entries read so far leave the tree
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        if recover:
+            raise BadFeed("not-xml", str(exc)) from None
+        raise
+    if recover:
+        _refuse_recovered(events.error_log)
+    if events.root is None:
+        raise BadFeed("not-xml")
+
+
+_XML_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False, "remove_pis": True,
+}
+
+
+def _checked(body: bytes, max_size: int) -> tuple[bytes, bytes]:
+    """The document (gunzipped, bounded, not empty, declaring no entities) and its prolog."""
     if is_gzip(body):
         try:
             body = bounded_gunzip(body, max_size)
@@ -143,38 +230,28 @@ def parse_xml_safely(body: bytes, *, max_size: int = 50 * 1024 * 1024, recover_m
     prolog = _prolog(body)
     if _DOCTYPE.search(prolog) and _ENTITY_DECL.search(prolog):
         raise BadFeed("entity-declaration", "the document declares entities (refused: entity bombs look like this)")
-    strict = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False, remove_pis=True
-    )
-    try:
-        root = etree.fromstring(body, parser=strict)
-    except etree.XMLSyntaxError as exc:
-        message = str(exc).lower()
+    return body, prolog
+
+
+def _refuse(exc: etree.XMLSyntaxError, body: bytes, prolog: bytes, recover_minor: bool) -> None:
+    """Raise :class:`BadFeed` unless a strict parse's ``exc`` is a minor error worth recovering."""
+    message = str(exc).lower()
+    for needle, reason in _FATAL_MESSAGES:
+        if needle in message:
+            raise BadFeed(reason, str(exc)) from None
+    if not recover_minor:
+        raise BadFeed("not-xml", str(exc)) from None
+    if not _root_closed(body, len(prolog)):
+        raise BadFeed("truncated", str(exc)) from None
+
+
+def _refuse_recovered(error_log: Any) -> None:
+    """Raise :class:`BadFeed` when a lenient parse recovered from an error that cuts documents."""
+    for error in error_log:
+        text = error.message.lower()
         for needle, reason in _FATAL_MESSAGES:
-            if needle in message:
-                raise BadFeed(reason, str(exc)) from None
-        if not recover_minor:
-            raise BadFeed("not-xml", str(exc)) from None
-        if not _root_closed(body, len(prolog)):
-            raise BadFeed("truncated", str(exc)) from None
-        lenient = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True, remove_pis=True
-        )
-        try:
-            root = etree.fromstring(body, parser=lenient)
-        except etree.XMLSyntaxError as exc2:
-            raise BadFeed("not-xml", str(exc2)) from None
-        if root is None:
-            raise BadFeed("not-xml", str(exc)) from None
-        for error in lenient.error_log:
-            text = error.message.lower()
-            for needle, reason in _FATAL_MESSAGES:
-                if needle in text:
-                    raise BadFeed(reason, error.message) from None
-        logger.debug("recovered minor XML errors: %s", exc)
-    if root is None:
-        raise BadFeed("not-xml")
-    return root
+            if needle in text:
+                raise BadFeed(reason, error.message) from None
 
 
 # --- HTML depth ------------------------------------------------------------------------------------

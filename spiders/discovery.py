@@ -212,15 +212,42 @@ def parse_sitemap(body: bytes, base_url: str = "") -> list[Found]:
 
 def read_sitemap(body: bytes, base_url: str = "", max_urls: int = SITEMAP_MAX_URLS) -> Listing:
     """:func:`parse_sitemap` with the facts around it: at most ``max_urls`` entries are read (the
-    protocol's limit), the rest counted in ``over_protocol_limit``."""
-    root, repaired = _parse_xml(body)
-    name = _local(root.tag)
+    protocol's limit), the rest counted in ``over_protocol_limit``. Read one entry at a time
+    (:func:`spiders.decoding.iterparse_safely`): the document's tree is never whole in memory.
+    A document that is not well-formed gets :func:`repair_references` first and a recovering
+    parse only after that (as :func:`_parse_xml`)."""
+    from spiders.decoding import BadFeed
+
+    if is_gzip(body):  # callers gunzip within their limit (maybe_gunzip); this one is a last resort
+        body = maybe_gunzip(body, 50 * 1024 * 1024)  # the protocol's 50 MB
+    head = body[:4096].lstrip()
+    name = (_root_name(head[3:] if head.startswith(b"\xef\xbb\xbf") else head) or b"").decode("ascii", "replace")
     if name not in ("urlset", "sitemapindex"):
-        raise DiscoveryError(f"not a sitemap (root element <{name}>)")
+        raise DiscoveryError(f"not a sitemap (root element <{name or '?'}>)")
+    try:
+        return _read_sitemap_entries(body, base_url, max_urls, name, repaired=False)
+    except BadFeed as exc:
+        if exc.reason != "not-xml":
+            raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
+    try:
+        return _read_sitemap_entries(repair_references(body), base_url, max_urls, name, repaired=True)
+    except BadFeed as exc:
+        raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
+
+
+def _read_sitemap_entries(body: bytes, base_url: str, max_urls: int, name: str, *, repaired: bool) -> Listing:
+    from spiders.decoding import RESTART, iterparse_safely
+
     listing = Listing([], repaired)
     entry_name, kind = ("sitemap", "sitemap") if name == "sitemapindex" else ("url", "page")
     # one pass over each entry's children: big sitemaps (50,000 entries) must read in about a second
-    for entry in _children(root, entry_name):
+    for entry in iterparse_safely(body, max_size=0, recover_minor=repaired, name=entry_name):
+        if entry is RESTART:
+            listing.found.clear()
+            listing.over_protocol_limit = 0
+            continue
+        if _local(entry.tag) != entry_name:
+            continue
         if max_urls and len(listing.found) >= max_urls:
             listing.over_protocol_limit += 1
             continue

@@ -27,7 +27,7 @@ class CrawlProcess:
     elapsed: float
     peak_mib: float  # the crawl process's own peak (VmHWM)
     listening: list[str] = field(default_factory=list)
-    peak_tree_mib: float = 0.0  # the largest sum of RSS over the crawl and its worker processes
+    peak_tree_mib: float = 0.0  # the crawl's and its worker processes' peaks (VmHWM), summed
 
 
 def _peak_rss_kib(pid: int) -> int | None:
@@ -42,22 +42,18 @@ def _peak_rss_kib(pid: int) -> int | None:
     return None
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident set of a process and its children (the crawl's worker processes), summed."""
+def _tree_peaks_kib(pid: int, peaks: dict[int, int]) -> None:
+    """Record in ``peaks`` the VmHWM of a process and of each of its children (the crawl's worker
+    processes) seen so far: their sum bounds the tree's peak from above (the processes need not
+    peak at the same moment), and no short peak between two polls is missed."""
     import psutil
 
     try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
+        pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
     except (psutil.Error, OSError):
-        return 0
-    total = 0
-    for each in procs:
-        try:
-            total += each.memory_info().rss
-        except (psutil.Error, OSError):
-            pass
-    return total // 1024
+        return
+    for each in pids:
+        peaks[each] = max(peaks.get(each, 0), _peak_rss_kib(each) or 0)
 
 
 def _listening(pid: int) -> list[str]:
@@ -94,10 +90,11 @@ def run_crawl(args: list[str], env: dict[str, str], *, limit: float) -> CrawlPro
     readers = [threading.Thread(target=drain, args=(s, k), daemon=True) for s, k in ((proc.stdout, out), (proc.stderr, err))]
     for reader in readers:
         reader.start()
-    peak_kib, peak_tree_kib, listening, polls = 0, 0, set(), 0
+    peak_kib, listening, polls = 0, set(), 0
+    peaks: dict[int, int] = {}
     while proc.poll() is None:
         peak_kib = max(peak_kib, _peak_rss_kib(proc.pid) or 0)
-        peak_tree_kib = max(peak_tree_kib, _tree_rss_kib(proc.pid))
+        _tree_peaks_kib(proc.pid, peaks)
         if polls % 10 == 0:  # every 0.5 s: psutil reads every socket of the process
             listening.update(_listening(proc.pid))
         polls += 1
@@ -110,7 +107,8 @@ def run_crawl(args: list[str], env: dict[str, str], *, limit: float) -> CrawlPro
     for reader in readers:
         reader.join(timeout=10)
     return CrawlProcess(
-        proc.returncode, "".join(out), "".join(err), elapsed, peak_kib / 1024, sorted(listening), max(peak_kib, peak_tree_kib) / 1024
+        proc.returncode, "".join(out), "".join(err), elapsed, peak_kib / 1024, sorted(listening),
+        (sum(peaks.values()) - peaks.get(proc.pid, 0) + peak_kib) / 1024,
     )
 
 
