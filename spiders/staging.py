@@ -2,9 +2,10 @@
 
 For each article page the spider yields, :class:`StagingPipeline` extracts the article with
 ``pipelines.extract.extract_with_reason`` (the source's ``keep_comments`` and ``cleaning`` rules;
-:func:`spiders.records.extract_page`, in a worker process), adds the fetch facts (source, run id, fetched_at, HTTP status, ETag, Last-Modified, WARC record
-id) and appends one ``Article.to_json()`` line to a local ``records.jsonl``; at close the file is
-uploaded to ``staging/<run_id>/<source>/records.jsonl``.
+:func:`spiders.records.extract_page`, in a worker process), adds the fetch facts (source, run id,
+fetched_at, HTTP status, ETag, Last-Modified, WARC record id) and appends one ``Article.to_json()``
+line to a local ``records.jsonl``; at close the file is uploaded to
+``staging/<run_id>/<source>/records.jsonl``.
 
 Outcomes: ``extracted``; ``not-article/<reason>`` when the extractor finds no article text;
 ``skipped-seen/unchanged`` when a known article came back with the same text;

@@ -72,7 +72,7 @@ def test_first_run_finishes_on_its_own_within_bounds(runs: dict[str, Any]) -> No
     assert summary["finish_reason"] == "finished" and summary["complete"], summary["finish_reason"]
     assert proc.elapsed < WALL_BOUND, f"took {proc.elapsed:.0f} s"
     assert 0 < proc.peak_mib < RSS_BOUND_MIB, f"peak RSS {proc.peak_mib:.0f} MiB"
-    # with its extraction and WARC worker processes (two more interpreters: ~85 and ~27 MiB)
+    # with its extraction and WARC worker processes (two more interpreters: ~64 and ~40 MiB at their peaks)
     assert proc.peak_tree_mib < RSS_WITH_WORKERS_BOUND_MIB, f"peak RSS {proc.peak_tree_mib:.0f} MiB with workers"
 
 
