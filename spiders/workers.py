@@ -73,6 +73,7 @@ class WorkerProcess:
         self._ids = itertools.count()
         self._starting = asyncio.Lock()
         self._waiting = 0  # calls waiting for the process to start
+        self._outbox: list[bytes] = []  # frames submitted in this turn of the loop, written at its end
 
     @property
     def in_flight(self) -> int:
@@ -107,10 +108,20 @@ class WorkerProcess:
         if self._writer is None:
             raise WorkerCrashed(f"worker {self.name} is not running")
         call_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._writer.write(_frame((call_id, function, args)))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        # the calls of one turn of the loop (several responses arrive together) go out in one
+        # write: one syscall and one wake-up of the worker instead of one per call
+        if not self._outbox:
+            loop.call_soon(self._flush)
+        self._outbox.append(_frame((call_id, function, args)))
         self._pending[call_id] = future
         return future
+
+    def _flush(self) -> None:
+        frames, self._outbox = self._outbox, []
+        if frames and self._writer is not None:  # else the worker died: its reader fails the calls
+            self._writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     async def _start(self) -> None:
         async with self._starting:
@@ -177,6 +188,7 @@ class WorkerProcess:
         """Let the worker finish and exit (EOF on its input), then reap it; kill it after
         ``timeout`` seconds."""
         proc, self._proc = self._proc, None
+        self._flush()
         if self._writer is not None:
             # the transport would close the pipe on a later loop turn; the worker must see EOF now
             pipe = self._writer.get_extra_info("pipe")
@@ -229,7 +241,8 @@ def serve(fd_in: int, fd_out: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the crawl, which closes us
     if os.getppid() == 1:  # the crawl died before PR_SET_PDEATHSIG was armed
         return
-    with os.fdopen(fd_in, "rb", 0) as inp, os.fdopen(fd_out, "wb", 0) as out:
+    # buffered input: frames sent together are read with one syscall
+    with os.fdopen(fd_in, "rb") as inp, os.fdopen(fd_out, "wb", 0) as out:
         while True:
             head = _read_exactly(inp, _LENGTH)
             if head is None:
