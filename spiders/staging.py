@@ -149,6 +149,9 @@ class StagingPipeline:
             from spiders.workers import WorkerPool
 
             self._pool = WorkerPool(self.workers)
+            # started now, not at the first article: importing the extractor takes about a second
+            # of CPU, better spent while robots.txt, feeds and sitemaps are fetched
+            self._pool.start_soon()
 
     def close_spider(self, spider: Any = None) -> None:
         if self._pool is not None:

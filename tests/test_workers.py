@@ -58,3 +58,31 @@ def test_close_reaps_every_worker_of_a_pool() -> None:
         return list(pids)
 
     assert len(set(asyncio.run(scenario()))) == 2  # both workers took calls
+
+
+def test_workers_started_in_advance_take_the_first_call_and_a_pool_closed_while_starting_leaves_none() -> None:
+    async def started_in_advance() -> None:
+        pool = WorkerPool(1, warm_up="")
+        pool.start_soon()
+        for _ in range(200):  # the crawl goes on meanwhile; the worker comes up on its own
+            if pool.workers[0].running:
+                break
+            await asyncio.sleep(0.05)
+        assert pool.workers[0].running
+        assert await pool.call(funcs.pid) != os.getpid()
+        assert pool.workers[0].started == 1
+        pool.close()
+
+    async def closed_while_starting() -> list:
+        pool = WorkerPool(2, warm_up="")
+        pool.start_soon()
+        await asyncio.sleep(0)  # each start has spawned its process and waits for the pipes
+        procs = [w._proc for w in pool.workers]
+        pool.close()  # a source whose crawl ended at once (host down, robots.txt forbids all)
+        await asyncio.sleep(0.1)
+        return procs
+
+    asyncio.run(started_in_advance())
+    procs = asyncio.run(closed_while_starting())
+    assert all(p is not None for p in procs)
+    assert all(p.poll() is not None for p in procs)
