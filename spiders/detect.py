@@ -133,41 +133,59 @@ _X = {
 def page_signals(html: str | Selector, raw: str | None = None) -> PageSignals:
     """Read the signals of an HTML page (a string or an already built parsel ``Selector``;
     ``raw``, the markup as text, enables the fallbacks for badly broken pages)."""
-    sel = html if isinstance(html, Selector) else Selector(text=html or "<html></html>")
-    if raw is None and isinstance(html, str):
-        raw = html
-    root = sel.root
-    if not hasattr(root, "iter"):  # a Selector over a non-element (text) root
-        root = Selector(text="<html></html>").root
-    og_values = _X["og"](root)
-    og = og_values[0] if og_values else None
-    scripts = _X["scripts"](root)
-    articles = _X["articles"](root)
-    swallowed = len(_X["title"](root)) > 500
-    if articles:
-        words = max(_count_words(_X["story_text"](a)) for a in articles)
-        if words == 0 or swallowed:
-            words = max(_count_words(_X["all_text"](a)) for a in articles)
-    else:
-        words = _count_words(_X["body_p_text"](root))
-    dated = _X["dated"](root) or any('"datePublished"' in s for s in scripts)
-    if raw:
-        head = raw[:200_000]
-        if og is None and (match := _RAW_OG_TYPE.search(head)):
+    return _Page(html, raw).signals()
+
+
+class _Page:
+    """A page's signals, read in two steps: what every verdict needs (og:type, JSON-LD types,
+    ``<article>`` elements), then, only when the verdict rests on them, words and date."""
+
+    def __init__(self, html: str | Selector, raw: str | None) -> None:
+        sel = html if isinstance(html, Selector) else Selector(text=html or "<html></html>")
+        if raw is None and isinstance(html, str):
+            raw = html
+        root = sel.root
+        if not hasattr(root, "iter"):  # a Selector over a non-element (text) root
+            root = Selector(text="<html></html>").root
+        self.root, self.raw = root, raw
+        og_values = _X["og"](root)
+        og = og_values[0] if og_values else None
+        if og is None and raw and (match := _RAW_OG_TYPE.search(raw[:200_000])):
             og = match.group(1)
-        dated = dated or bool(_RAW_PUBLISHED.search(head))
-        if words == 0 or swallowed:
-            body = raw[:500_000]
-            start = re.search(r"<body\b", body, re.I)
-            body = _RAW_SKIP.sub(" ", body[start.start() if start else 0 :])
-            words = len(_WORD.findall(body))
-    return PageSignals(
-        og_type=og.strip().lower() if og else None,
-        jsonld_types=jsonld_types(scripts),
-        article_elements=len(articles),
-        article_words=words,
-        dated=bool(dated),
-    )
+        self.og = og.strip().lower() if og else None
+        self.scripts = _X["scripts"](root)
+        self.articles = _X["articles"](root)
+
+    def head(self) -> PageSignals:
+        """The signals without ``article_words`` and ``dated`` (left 0 and False)."""
+        return PageSignals(og_type=self.og, jsonld_types=jsonld_types(self.scripts), article_elements=len(self.articles))
+
+    def signals(self, head: PageSignals | None = None) -> PageSignals:
+        """All the signals (``head``: the first step's, when already read)."""
+        root, raw, articles = self.root, self.raw, self.articles
+        swallowed = len(_X["title"](root)) > 500
+        if articles:
+            words = max(_count_words(_X["story_text"](a)) for a in articles)
+            if words == 0 or swallowed:
+                words = max(_count_words(_X["all_text"](a)) for a in articles)
+        else:
+            words = _count_words(_X["body_p_text"](root))
+        dated = _X["dated"](root) or any('"datePublished"' in s for s in self.scripts)
+        if raw:
+            dated = dated or bool(_RAW_PUBLISHED.search(raw[:200_000]))
+            if words == 0 or swallowed:
+                body = raw[:500_000]
+                start = re.search(r"<body\b", body, re.I)
+                body = _RAW_SKIP.sub(" ", body[start.start() if start else 0 :])
+                words = len(_WORD.findall(body))
+        head = head or self.head()
+        return PageSignals(
+            og_type=head.og_type,
+            jsonld_types=head.jsonld_types,
+            article_elements=head.article_elements,
+            article_words=words,
+            dated=bool(dated),
+        )
 
 
 def _count_words(texts: Iterable[str]) -> int:
@@ -190,7 +208,8 @@ def detect(
     """Decide whether the page at ``url`` is an article (see the module docstring); ``raw`` is
     the markup as text when ``html`` is an already built ``Selector``."""
     patterns = list(patterns)
-    signals = page_signals(html, raw)
+    page = _Page(html, raw)
+    signals = page.head()  # words and date are read below, only if the verdict needs them
     if patterns:
         if not url_matches(url, patterns):
             return Detection(False, "url-rule")
@@ -204,6 +223,7 @@ def detect(
     if signals.og_type == "article" or signals.article_elements == 1:
         # SEO plugins stamp og:type=article on static pages (About, Contact) too: a story
         # also has a publication date and enough words
+        signals = page.signals(signals)
         if signals.article_words < min_words:
             return Detection(False, "too-short")
         if not signals.dated:
