@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urldefrag
 
 import scrapy
+from lxml.etree import XPath
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
@@ -54,6 +55,12 @@ DEPTH_SLACK = 3
 
 
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+
+# compiled once, evaluated on the page's lxml tree (no parsel object per link): every fetched page
+_X_HREFS = XPath("//a/@href", smart_strings=False)
+_X_ANY_LINK = XPath("boolean(//a[@href])")
+_X_FEEDS = XPath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href", smart_strings=False)
+_X_CANONICAL = XPath("//link[@rel='canonical']/@href", smart_strings=False)
 
 
 def new_run_id() -> str:
@@ -303,10 +310,10 @@ class NewsSpider(scrapy.Spider):
         """True when the page names another URL of this source as its ``rel=canonical`` and that
         URL is already fetched or queued in this run: the copy is not staged a second time.
         Otherwise the declared URL is marked as requested, so it is not fetched again later."""
-        href = response.xpath("//link[@rel='canonical']/@href").get()
-        if not href:
+        hrefs = _X_CANONICAL(response.selector.root)
+        if not hrefs:
             return False
-        declared = response.urljoin(href.strip())
+        declared = response.urljoin(hrefs[0].strip())
         key = canonicalize_url(declared)
         if key == canonicalize_url(response.url) or not self.rules.in_domain(declared):
             return False
@@ -338,19 +345,18 @@ class NewsSpider(scrapy.Spider):
         kind = response.meta.get(KIND_META)
         if kind == "start":
             # feeds a start page advertises are discovery too
-            for href in response.xpath(
-                "//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href"
-            ).getall():
+            for href in _X_FEEDS(response.selector.root):
                 req = self._request(urljoin(response.url, href.strip()), "feed", depth=depth, listed=True)
                 if req is not None:
                     yield req
+        root = response.selector.root
         if depth >= self.max_depth:
-            if response.xpath("//a[@href]"):
+            if _X_ANY_LINK(root):
                 # a page whose links are not followed: limits.max_depth was reached
                 count(self.crawler.stats, "limit-hit", "max_depth")
             return
         base = response.url
-        for href in response.xpath("//a/@href").getall():
+        for href in _X_HREFS(root):
             href = href.strip()
             if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
                 continue
