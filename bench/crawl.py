@@ -303,7 +303,9 @@ def write_results(doc: dict[str, Any]) -> None:
         lines.append(f"| {name} | {row['pages']} | {row['pages_per_s']:.1f} | {row['cpu_s_per_page'] * 1000:.1f} ms | {row['peak_rss_mib']:.0f} |")
     lines += [
         "",
-        f"newsarchive / plain spider: **{doc['ratio_to_plain']:.2f}x**; newsarchive / scrapy bench: **{doc['ratio_to_scrapy_bench']:.2f}x**.",
+        f"newsarchive / plain spider: **{doc['ratio_to_plain']:.2f}x** (best against best; alternation by "
+        f"alternation: {', '.join(f'{a / b:.2f}' for a, b in zip(doc['all_runs_pages_per_s']['newsarchive'], doc['all_runs_pages_per_s']['plain']))}); "
+        f"newsarchive / scrapy bench: **{doc['ratio_to_scrapy_bench']:.2f}x**.",
         "",
         f"newsarchive CPU per page by component (thread CPU, {doc['extraction']}): {comp}; the rest of the "
         f"{ours['cpu_s_per_page'] * 1000:.1f} ms is Scrapy, Twisted, the HTTP client, our middlewares, the "
