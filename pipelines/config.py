@@ -29,7 +29,13 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class SourcesError(ValueError):
-    """A sources file is missing, unreadable or invalid. The message is one line."""
+    """A sources file is missing, unreadable or invalid. The message is one line (the first
+    problem, and how many more there are); ``problems`` lists every problem found, one line each
+    (``newsarchive sources check`` prints them all)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 def _check_url(value: str) -> str:
@@ -196,12 +202,14 @@ def parse_sources(data: Any, path: str = "<sources>") -> SourcesConfig:
     try:
         config = SourcesConfig.model_validate({**data, "path": path})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see docs/sources.md)"
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise SourcesError(f"{path}: {_where(data, tuple(err['loc']))}: {msg}{more}") from None
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; see docs/sources.md)"
+            problems.append(f"{path}: {_where(data, tuple(err['loc']))}: {msg}")
+        more = f" (+{len(problems) - 1} more: `newsarchive sources check` lists them)" if len(problems) > 1 else ""
+        raise SourcesError(problems[0] + more, problems) from None
     seen: dict[str, int] = {}
     for index, source in enumerate(config.sources):
         if source.id in seen:

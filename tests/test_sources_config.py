@@ -87,3 +87,17 @@ def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith("cannot read: No such file or directory")
     assert proc.stderr.strip().count("\n") == 0
+
+
+def test_every_mistake_of_a_sources_file_is_listed_by_the_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = GOOD.replace("    tags: [local]", "    tagz: [local]").replace("max_pages: 50", "max_pages: -3")
+    bad = bad.replace('"https://news.example.org/feed/"', '"ftp//nowhere"')
+    path = write(tmp_path, bad)
+    with pytest.raises(SourcesError) as err:
+        load_sources(path)
+    assert "\n" not in str(err.value) and "(+2 more" in str(err.value)  # one line for logs
+    assert main(["sources", "check", "--sources", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert sum(line.startswith(str(path)) for line in lines) == 3  # each mistake on its own line
+    for field in ("'tagz': unknown field", "'limits.max_pages'", "'feeds[0]': not an http(s) URL"):
+        assert any(field in line for line in lines), field

@@ -44,9 +44,16 @@ def _storage() -> Any:
 
 def cmd_sources_check(args: argparse.Namespace) -> int:
     """Validate a sources file and list its sources."""
-    from pipelines.config import load_sources
+    from pipelines.config import SourcesError, load_sources
 
-    config = load_sources(args.sources)
+    try:
+        config = load_sources(args.sources)
+    except SourcesError as exc:
+        if len(exc.problems) < 2:
+            raise
+        for problem in exc.problems:  # every mistake at once, not one per run of the check
+            print(problem, file=sys.stderr)
+        raise CliError(f"{len(exc.problems)} problems in {args.sources or 'the sources file'} (listed above)", EXIT_USAGE) from None
     for source in config.sources:
         entry = len(source.start_urls) + len(source.feeds) + len(source.sitemaps)
         state = "" if source.enabled else " (disabled)"
