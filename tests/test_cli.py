@@ -54,12 +54,22 @@ def test_extract_prints_json_and_reads_the_charset_from_the_page(tmp_path: Path)
 
 
 def test_extract_of_a_non_article_is_one_line_and_non_zero(tmp_path: Path) -> None:
-    path = tmp_path / "empty.html"
-    path.write_bytes(b"")
-    proc = newsarchive("extract", str(path))
-    assert proc.returncode == 1
+    listing = tmp_path / "contact.html"
+    listing.write_text("<html><head><title>Contact</title></head><body><p>Write to the newsroom at the harbour office.</p></body></html>", encoding="utf-8")
+    proc = newsarchive("extract", str(listing))
+    assert proc.returncode == 1  # a page, but not an article
     err = proc.stderr.decode().strip()
-    assert err.count("\n") == 0 and "not an article" in err and str(path) in err
+    assert err.count("\n") == 0 and "not an article" in err and str(listing) in err
+
+
+@pytest.mark.parametrize(("content", "says"), [(b"", "is empty"), (b"%PDF-1.7\n" + bytes(range(256)) * 8, "is not HTML")])
+def test_extract_of_an_empty_or_binary_file_is_a_usage_error(tmp_path: Path, content: bytes, says: str) -> None:
+    path = tmp_path / "input.html"
+    path.write_bytes(content)
+    proc = newsarchive("extract", str(path))
+    assert proc.returncode == 2  # the input is not a page: wrong file given
+    err = proc.stderr.decode().strip()
+    assert err.count("\n") == 0 and says in err and str(path) in err
 
 
 @pytest.mark.parametrize("args", [["extract", "/nonexistent/page.html"], ["crawl", "x"]])

@@ -236,6 +236,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.file == "-" else _read_file(args.file)
     result = extract_with_reason(data, args.url, keep_comments=args.comments)
     if result.article is None:
+        if result.reason in ("empty", "not-html"):  # not a page at all: the input is wrong (exit 2)
+            what = "is empty" if result.reason == "empty" else "is not HTML (binary data or other text)"
+            raise CliError(f"{args.file}: {what}; give the HTML file of a page", EXIT_USAGE)
         raise CliError(f"{args.file}: not an article ({result.reason})")
     print(json.dumps(result.article.to_json_dict(), ensure_ascii=False, indent=2))
     return 0
