@@ -243,6 +243,9 @@ def test_ls_show_search_json_and_text(storage, s3_settings) -> None:
 
     shown = json.loads(_cli(s3_settings, "show", str(staged[1].id), "--json").stdout)
     assert shown["title"] == "Story number 2" and shown["text"] == staged[1].text
+    # one date format for scripts: what ls --json says is what show --json says (ISO 8601)
+    row = next(a for a in listed["articles"] if a["id"] == staged[1].id)
+    assert row["published"] == shown["published"] and "T" in row["published"]
     by_key = json.loads(_cli(s3_settings, "show", listed["articles"][0]["key"], "--json").stdout)
     assert by_key["id"] == listed["articles"][0]["id"]
     text = _cli(s3_settings, "show", str(staged[1].id))

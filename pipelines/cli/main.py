@@ -267,8 +267,20 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _print_json(doc: Any) -> None:
-    """One JSON document on stdout (for scripts)."""
-    print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    """One JSON document on stdout (for scripts); dates and times in ISO 8601 as in the stored
+    article JSON (``2026-11-30T08:00:00Z`` for UTC)."""
+    print(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    from datetime import date, datetime
+
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _date_arg(value: str) -> Any:
