@@ -326,7 +326,7 @@ def test_no_script_runs_on_a_reader_view_of_a_hostile_page(public_s3_settings, d
 
 
 @pytest.mark.integration
-def test_reextract_from_raw_warc_without_refetching(storage) -> None:
+def test_reextract_from_raw_warc_without_refetching(storage, s3_settings) -> None:
     """A run's articles come back from raw/ through today's extractor, staged and processed as a new run."""
     from pipelines.jobs.reextract import reextract
 
@@ -345,6 +345,13 @@ def test_reextract_from_raw_warc_without_refetching(storage) -> None:
     assert report.process is not None and report.process.archive == {"unchanged": 1}  # same extractor, same text
     doc = storage.get_json(storage.get_json(layout.pointer_key(str(record.id)))["key"])
     assert doc["warc_key"] == layout.raw_warc_key("herald", WHEN, RUN)
+
+    # the CLI: one JSON document on stdout, the gist for a person on stderr
+    cli = _cli(s3_settings, "reextract", "--run", RUN)
+    assert cli.returncode == 0, cli.stderr
+    out = json.loads(cli.stdout)
+    assert out["staged"] == 1 and out["process"]["archive"] == {"unchanged": 1}
+    assert "re-extracted 1 article(s) from raw WARC" in cli.stderr and "1 unchanged" in cli.stderr
 
 
 @pytest.mark.integration

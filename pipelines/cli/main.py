@@ -388,6 +388,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     report = reextract(_storage(), run_id=args.run, source=args.source,
                        sources=load_sources(sources_file) if sources_file else None)
     _print_json(report.to_dict())
+    # the gist for a person (stderr; stdout stays one JSON document for scripts)
+    outcomes = dict(report.process.archive) if report.process else {}
+    changed = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "nothing archived"
+    skipped = ", ".join(f"{n} {k}" for k, n in sorted(report.skipped.items()))
+    print(f"re-extracted {report.staged} article(s) from raw WARC as run {report.run_id}: {changed}"
+          + (f"; skipped: {skipped}" if skipped else ""), file=sys.stderr)
     return 0
 
 

@@ -118,7 +118,7 @@ class ProcessReport:
             "archive": dict(self.archive),
             "failed": self.failed,
             "failures": list(self.failures),
-            "archived": len(self.rows),
+            "manifest_rows": len(self.rows),  # articles written or confirmed unchanged (see "archive")
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.records / self.seconds, 1) if self.seconds else None,
             "raw": dict(self.raw),
