@@ -343,3 +343,22 @@ def test_stack_recovers_after_weed_is_killed(home: Path):
     again = stack_up(home, ports=StackPorts.free())
     assert not again.already_running and again.pid != info.pid
     assert Storage(again.settings).get_json("_state/acknowledged.json") == {"n": 1}
+
+
+def test_the_home_is_found_from_a_subdirectory_like_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`newsarchive ls` in a subdirectory of the project reaches the stack started at its top."""
+    from pipelines.home import newsarchive_home, stack_state_path
+
+    project = tmp_path / "project"
+    (project / ".newsarchive").mkdir(parents=True)
+    (project / "notes" / "2026").mkdir(parents=True)
+    monkeypatch.delenv("NEWSARCHIVE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the search stops at the user's home directory
+    monkeypatch.chdir(project / "notes" / "2026")
+    assert newsarchive_home() == project / ".newsarchive"
+    assert stack_state_path() == project / ".newsarchive" / "stack.json"
+    monkeypatch.chdir(tmp_path)  # nothing here or above (up to $HOME): the default, to be created
+    assert newsarchive_home() == tmp_path / ".newsarchive"
+    monkeypatch.setenv("NEWSARCHIVE_HOME", str(tmp_path / "elsewhere"))  # the variable still wins
+    monkeypatch.chdir(project / "notes")
+    assert newsarchive_home() == tmp_path / "elsewhere"

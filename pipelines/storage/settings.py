@@ -60,8 +60,9 @@ class S3Settings:
         ``AWS_DEFAULT_REGION`` (or ``AWS_REGION``), ``NEWSARCHIVE_S3_MAX_ATTEMPTS`` and
         ``NEWSARCHIVE_S3_RETRY_MODE`` (botocore's ``standard``, ``adaptive`` or ``legacy``). When neither
         an endpoint nor an access key is set, the state file written by ``newsarchive stack up``
-        (``$NEWSARCHIVE_HOME/stack.json``, default ``./.newsarchive``) supplies endpoint, credentials
-        and bucket, so ``newsarchive crawl`` just works after ``newsarchive stack up``.
+        (``$NEWSARCHIVE_HOME/stack.json``; by default the nearest ``.newsarchive`` at or above the
+        current directory, see :func:`pipelines.home.newsarchive_home`) supplies endpoint,
+        credentials and bucket, so ``newsarchive crawl`` just works after ``newsarchive stack up``.
         """
         env = os.environ if env is None else env
         endpoint = env.get(ENDPOINT_ENV) or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None
