@@ -221,11 +221,30 @@ def parse_sources(data: Any, path: str = "<sources>") -> SourcesConfig:
     return config
 
 
+def default_sources_path() -> Path | None:
+    """The sources file used when none is named: ``$NEWSARCHIVE_SOURCES``, else
+    ``<NEWSARCHIVE_HOME>/sources.yaml`` when it exists (the file the local Airflow's DAGs read,
+    ``newsarchive stack status`` names it), else ``None``."""
+    from pipelines.home import newsarchive_home
+
+    if os.environ.get(SOURCES_ENV):
+        return Path(os.environ[SOURCES_ENV])
+    candidate = newsarchive_home() / "sources.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def no_sources_message() -> str:
+    """What to do when no sources file is named and there is no default one."""
+    from pipelines.home import newsarchive_home
+
+    return f"no sources file: pass --sources FILE, set {SOURCES_ENV}, or write {newsarchive_home() / 'sources.yaml'}"
+
+
 def load_sources(path: str | os.PathLike[str] | None = None) -> SourcesConfig:
-    """Load and validate a sources file (``path``, else ``$NEWSARCHIVE_SOURCES``)."""
-    raw = path or os.environ.get(SOURCES_ENV)
+    """Load and validate a sources file (``path``, else :func:`default_sources_path`)."""
+    raw = path or default_sources_path()
     if not raw:
-        raise SourcesError(f"no sources file: pass --sources FILE or set {SOURCES_ENV}")
+        raise SourcesError(no_sources_message())
     file = Path(raw)
     try:
         text = file.read_text(encoding="utf-8")

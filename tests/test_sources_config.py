@@ -101,3 +101,20 @@ def test_every_mistake_of_a_sources_file_is_listed_by_the_check(tmp_path: Path, 
     assert sum(line.startswith(str(path)) for line in lines) == 3  # each mistake on its own line
     for field in ("'tagz': unknown field", "'limits.max_pages'", "'feeds[0]': not an http(s) URL"):
         assert any(field in line for line in lines), field
+
+
+def test_the_home_sources_file_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The file the local Airflow reads (<NEWSARCHIVE_HOME>/sources.yaml) is the CLI's default too."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("NEWSARCHIVE_HOME", str(home))
+    monkeypatch.delenv("NEWSARCHIVE_SOURCES", raising=False)
+    assert main(["sources", "check"]) == 2
+    assert f"write {home / 'sources.yaml'}" in capsys.readouterr().err
+    (home / "sources.yaml").write_text(GOOD, encoding="utf-8")
+    assert main(["sources", "check"]) == 0
+    assert f"ok: {home / 'sources.yaml'}" in capsys.readouterr().out
+    other = write(tmp_path, GOOD.replace("id: blog", "id: other-blog"))
+    monkeypatch.setenv("NEWSARCHIVE_SOURCES", str(other))  # the variable still comes first
+    assert main(["sources", "check"]) == 0
+    assert "other-blog" in capsys.readouterr().out

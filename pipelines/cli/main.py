@@ -118,12 +118,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _sources_path(args: argparse.Namespace, *, required: bool = True) -> str | None:
-    from pipelines.config import SOURCES_ENV
+    from pipelines.config import default_sources_path, no_sources_message
 
-    path = args.sources or os.environ.get(SOURCES_ENV)
+    path = args.sources or default_sources_path()
     if not path and required:
-        raise CliError(f"no sources file: pass --sources FILE or set {SOURCES_ENV}", EXIT_USAGE)
-    return path
+        raise CliError(no_sources_message(), EXIT_USAGE)
+    return str(path) if path else None
 
 
 def run_process(run_id: str | None, sources_file: str | os.PathLike[str] | None, storage: Any = None) -> Any:
@@ -432,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def with_sources(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--sources", help="sources.yaml (default: $NEWSARCHIVE_SOURCES)")
+        p.add_argument("--sources", help="sources.yaml (default: $NEWSARCHIVE_SOURCES, else <NEWSARCHIVE_HOME>/sources.yaml)")
 
     p = verb("stack", cmd_stack, "start, stop or show the local stack (SeaweedFS and Airflow on 127.0.0.1)")
     p.add_argument("action", choices=["up", "down", "status"])
