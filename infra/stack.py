@@ -639,17 +639,33 @@ def describe(stack: StackInfo | StackStatus) -> str:
             [
                 f"local S3 stack {verb}: {stack.endpoint_url} bucket {stack.bucket} (pid {stack.pid})",
                 f"  data: {stack.data_dir}  log: {stack.log_file}",
-                f"  credentials (also in {stack.data_dir.parent / STACK_STATE_FILE}); for the AWS CLI and boto3:",
-                f"  export AWS_ACCESS_KEY_ID={stack.settings.access_key_id} "
-                f"AWS_SECRET_ACCESS_KEY={stack.settings.secret_access_key} "
-                f"NEWSARCHIVE_S3_ENDPOINT={stack.endpoint_url} NEWSARCHIVE_S3_BUCKET={stack.bucket} "
-                f"AWS_ENDPOINT_URL={stack.endpoint_url}",
+                f"  credentials (also in {stack.data_dir.parent / STACK_STATE_FILE}); for the AWS CLI and boto3"
+                " (or `eval \"$(newsarchive stack env)\"`):",
+                f"  {export_line(stack)}",
             ]
         )
     lines = [f"local S3 stack {stack.message}", f"  home: {stack.home}"]
     if stack.data_dir is not None:
         lines.append(f"  data: {stack.data_dir}  log: {stack.log_file}")
     return "\n".join(lines)
+
+
+def export_line(stack: StackInfo) -> str:
+    """The shell line that points the AWS CLI, boto3 and newsarchive at this stack."""
+    return (
+        f"export AWS_ACCESS_KEY_ID={stack.settings.access_key_id} "
+        f"AWS_SECRET_ACCESS_KEY={stack.settings.secret_access_key} "
+        f"NEWSARCHIVE_S3_ENDPOINT={stack.endpoint_url} NEWSARCHIVE_S3_BUCKET={stack.bucket} "
+        f"AWS_ENDPOINT_URL={stack.endpoint_url}"
+    )
+
+
+def running_stack(home: Path | None = None) -> StackInfo | None:
+    """The local stack recorded in ``home`` when it is running (its process ours and alive, S3
+    answering), else ``None``; starts nothing."""
+    home = newsarchive_home(home)
+    state = _read_state(home)
+    return _running_info(home, state) if state is not None else None
 
 
 # --------------------------------------------------------------------------- helpers

@@ -81,12 +81,20 @@ def test_stack_up_status_down_lifecycle(home: Path):
     assert f"AWS_SECRET_ACCESS_KEY={info.settings.secret_access_key}" in export
     assert f"NEWSARCHIVE_S3_ENDPOINT={info.endpoint_url}" in export
     assert info.settings.secret_access_key not in describe(status)
+    # `stack env` gives the same line alone, for eval, and starts nothing
+    env = {**os.environ, "NEWSARCHIVE_HOME": str(home), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    cli = subprocess.run([sys.executable, "-m", "pipelines.cli", "stack", "env"], env=env, capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.strip() == export.strip()
 
     assert stack_down(home) is True
     assert not _alive(info.pid)
     assert not state_file.exists()
     assert not stack_status(home).running
     assert stack_down(home) is False
+    cli = subprocess.run([sys.executable, "-m", "pipelines.cli", "stack", "env"], env=env, capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 1 and "no local stack running" in cli.stderr and not cli.stdout
+    assert not (home / "stack.json").exists()  # nothing was started
 
     # up again: same credentials, data kept on disk under home/seaweedfs
     credentials = json.loads((home / "credentials.json").read_text())

@@ -82,6 +82,12 @@ def cmd_stack(args: argparse.Namespace) -> int:
         if stopped_airflow:
             print(f"stopped Airflow ({', '.join(stopped_airflow)})")
         print("stopped SeaweedFS" if stopped else "SeaweedFS not running (nothing of ours to stop)")
+    elif args.action == "env":
+        # for `eval "$(newsarchive stack env)"`: the export line of the running stack, nothing started
+        info = stack.running_stack(home)
+        if info is None:
+            raise CliError(f"no local stack running in {home}: start it with `newsarchive stack up --no-airflow`")
+        print(stack.export_line(info))
     else:
         print(stack.describe(stack.stack_status(home)))
         if with_airflow:
@@ -434,8 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     def with_sources(p: argparse.ArgumentParser) -> None:
         p.add_argument("--sources", help="sources.yaml (default: $NEWSARCHIVE_SOURCES, else <NEWSARCHIVE_HOME>/sources.yaml)")
 
-    p = verb("stack", cmd_stack, "start, stop or show the local stack (SeaweedFS and Airflow on 127.0.0.1)")
-    p.add_argument("action", choices=["up", "down", "status"])
+    p = verb("stack", cmd_stack, "start, stop or show the local stack (SeaweedFS and Airflow on 127.0.0.1); env: its export line")
+    p.add_argument("action", choices=["up", "down", "status", "env"])
     p.add_argument("--no-airflow", action="store_true", help="only SeaweedFS, even with the airflow extra installed")
 
     verb("demo", cmd_demo, "the main job on the embedded default: local S3 + demo site, crawled and processed")
