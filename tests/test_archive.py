@@ -326,7 +326,7 @@ def test_no_script_runs_on_a_reader_view_of_a_hostile_page(public_s3_settings, d
 
 
 @pytest.mark.integration
-def test_reextract_from_raw_warc_without_refetching(storage, s3_settings) -> None:
+def test_reextract_from_raw_warc_without_refetching(storage, s3_settings, tmp_path) -> None:
     """A run's articles come back from raw/ through today's extractor, staged and processed as a new run."""
     from pipelines.jobs.reextract import reextract
 
@@ -342,12 +342,24 @@ def test_reextract_from_raw_warc_without_refetching(storage, s3_settings) -> Non
 
     report = reextract(storage, run_id=RUN, sources=SOURCES)
     assert report.staged == 1 and report.skipped == {}
+    staged_line = storage.get_bytes(layout.staged_key(report.run_id, "herald", layout.RECORDS_FILE)).decode()
+    assert json.loads(staged_line.splitlines()[0])["http_status"] == 200  # fetch facts from the WARC record
+    with pytest.raises(ValueError, match="no sources entry for herald"):
+        reextract(storage, run_id=RUN, sources=None)
     assert report.process is not None and report.process.archive == {"unchanged": 1}  # same extractor, same text
     doc = storage.get_json(storage.get_json(layout.pointer_key(str(record.id)))["key"])
     assert doc["warc_key"] == layout.raw_warc_key("herald", WHEN, RUN)
 
-    # the CLI: one JSON document on stdout, the gist for a person on stderr
-    cli = _cli(s3_settings, "reextract", "--run", RUN)
+    # the CLI refuses to re-extract without the articles' sources (their rules shape the text) ...
+    refused = _cli(s3_settings, "reextract", "--run", RUN)
+    assert refused.returncode == 2 and "no sources entry for herald" in refused.stderr and not refused.stdout
+    assert refused.stderr.count("\n") == 1
+    unknown = _cli(s3_settings, "reextract", "--run", "20200101T000000Z-000000")
+    assert unknown.returncode == 1 and "no archived articles of run 20200101T000000Z-000000" in unknown.stderr
+    # ... and with them: one JSON document on stdout, the gist for a person on stderr
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - id: herald\n    start_urls: ['https://herald.example/']\n", encoding="utf-8")
+    cli = _cli(s3_settings, "reextract", "--run", RUN, "--sources", str(sources))
     assert cli.returncode == 0, cli.stderr
     out = json.loads(cli.stdout)
     assert out["staged"] == 1 and out["process"]["archive"] == {"unchanged": 1}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date
 
 from pipelines import layout
@@ -66,20 +67,39 @@ def move_run_warcs(storage: Storage, run_id: str, sources: Iterable[str]) -> dic
     return moved
 
 
-def warc_responses(storage: Storage, warc_key: str, record_ids: set[str]) -> dict[str, tuple[str, bytes]]:
-    """``{record id: (target URI, HTTP body)}`` of the response records ``record_ids`` in
-    ``warc_key`` (one GET; bodies decoded of their transfer and content encodings)."""
+@dataclass(frozen=True)
+class WarcResponse:
+    """A response record of a WARC file: what re-extraction needs of the fetch."""
+
+    target_uri: str
+    body: bytes  # decoded of its transfer and content encodings
+    http_status: int | None
+    etag: str | None
+    last_modified: str | None
+
+
+def warc_responses(storage: Storage, warc_key: str, record_ids: set[str]) -> dict[str, WarcResponse]:
+    """The response records ``record_ids`` in ``warc_key``, by record id (one GET)."""
     from warcio.archiveiterator import ArchiveIterator
 
-    found: dict[str, tuple[str, bytes]] = {}
+    found: dict[str, WarcResponse] = {}
     for record in ArchiveIterator(io.BytesIO(storage.get_bytes(warc_key))):
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         if record.rec_type == "response" and record_id in record_ids:
-            found[record_id] = (record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read())
+            http = record.http_headers
+            status = http.get_statuscode() if http is not None else None
+            found[record_id] = WarcResponse(
+                target_uri=record.rec_headers.get_header("WARC-Target-URI"),
+                body=record.content_stream().read(),
+                http_status=int(status) if status and status.isdigit() else None,
+                etag=http.get_header("ETag") if http is not None else None,
+                last_modified=http.get_header("Last-Modified") if http is not None else None,
+            )
     return found
 
 
 def read_warc_record(storage: Storage, warc_key: str, record_id: str) -> tuple[str, bytes] | None:
     """``(target URI, HTTP body)`` of the WARC response record ``record_id`` in ``warc_key``, or
     None if it is not there (for re-extraction without refetching)."""
-    return warc_responses(storage, warc_key, {record_id}).get(record_id)
+    found = warc_responses(storage, warc_key, {record_id}).get(record_id)
+    return (found.target_uri, found.body) if found is not None else None

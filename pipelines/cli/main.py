@@ -391,8 +391,13 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from pipelines.jobs.reextract import reextract
 
     sources_file = _sources_path(args, required=False)
-    report = reextract(_storage(), run_id=args.run, source=args.source,
-                       sources=load_sources(sources_file) if sources_file else None)
+    try:
+        report = reextract(_storage(), run_id=args.run, source=args.source,
+                           sources=load_sources(sources_file) if sources_file else None)
+    except ValueError as exc:  # no run or source named; no rules for a source of the articles
+        raise CliError(str(exc).removeprefix("reextract: "), EXIT_USAGE) from None
+    except LookupError as exc:
+        raise CliError(str(exc).removeprefix("reextract: ")) from None
     _print_json(report.to_dict())
     # the gist for a person (stderr; stdout stays one JSON document for scripts)
     outcomes = dict(report.process.archive) if report.process else {}

@@ -47,14 +47,25 @@ def reextract(storage: Storage, *, run_id: str | None = None, source: str | None
               sources: SourcesConfig | Iterable[Source] | Mapping[str, Source] | None = None,
               config: ProcessConfig | None = None) -> ReextractReport:
     """Re-extract the archived articles of ``run_id`` and/or ``source`` from their raw WARC records,
-    stage them as a new run and process it. Raises ValueError when neither is given."""
+    stage them as a new run and process it. Raises ValueError when neither is given or when
+    ``sources`` has no entry for a source of those articles (its rules would be missing), and
+    LookupError when no archived article matches."""
     from pipelines.extract import extract_with_reason
 
     if not run_id and not source:
         raise ValueError("reextract: name a run (--run) or a source (--source)")
     rows = [r for r in read_manifest_rows(storage, run_ids=[run_id] if run_id else None, latest=True)
             if not r.get("duplicate_of") and (not source or r.get("source") == source)]
+    if not rows:
+        raise LookupError(f"reextract: no archived articles{f' of run {run_id}' if run_id else ''}"
+                          f"{f' of source {source}' if source else ''} (see `newsarchive ls`)")
     source_map = _source_map(sources)
+    # a source's rules (trailer patterns, keep_comments, tags) shape its text: without them the
+    # re-extracted articles would differ from the crawl's for no reason, and be archived as revisions
+    unknown = sorted({r.get("source") or "?" for r in rows} - set(source_map))
+    if unknown:
+        raise ValueError(f"reextract: no sources entry for {', '.join(unknown)}: pass --sources with the file "
+                         "these articles were crawled with (their cleaning rules and tags apply)")
     report = ReextractReport(run_id=new_run_id())
     by_warc: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -75,16 +86,19 @@ def reextract(storage: Storage, *, run_id: str | None = None, source: str | None
             if found is None:
                 report.skip("record-missing")
                 continue
-            src = source_map.get(row.get("source") or "")
-            result = extract_with_reason(found[1], row["url"], keep_comments=bool(src and src.keep_comments),
-                                         rules=src.cleaning if src else None)
+            src = source_map[row.get("source") or "?"]
+            result = extract_with_reason(found.body, row["url"], keep_comments=src.keep_comments, rules=src.cleaning)
             if result.article is None:
                 report.skip("not-article")
                 continue
             article = result.article.model_copy(update={
                 "url": row["url"], "canonical_url": row.get("canonical_url") or result.article.canonical_url,
                 "id": row["id"], "source": row.get("source"), "run_id": report.run_id,
-                "fetched_at": row.get("fetched_at"), "warc_key": warc_key, "warc_record_id": row["warc_record_id"]})
+                "fetched_at": row.get("fetched_at"), "warc_key": warc_key, "warc_record_id": row["warc_record_id"],
+                # the fetch facts, from the WARC record itself; the source's tags, as the crawl adds them
+                "http_status": found.http_status, "etag": found.etag, "last_modified": found.last_modified,
+                "source_tags": result.article.source_tags or list(src.tags or []),
+                "language": result.article.language or src.language})
             staged[row.get("source") or "unknown"].append(article.to_json())
     for src_id, lines in staged.items():
         storage.put_bytes(layout.staged_key(report.run_id, src_id, layout.RECORDS_FILE),
