@@ -179,6 +179,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The trap site is written disabled: it exists to test the crawler's limits, not to archive.
         sources_file = site.write_sources(home / "demo-sources.yaml")
         print(f"demo site: {', '.join(f'{k} {v}' for k, v in site.sites.items())}")
+        print(f"demo sources: {sources_file} (pass it as --sources to crawl, process or reextract them again)")
         from pipelines.storage import Storage
 
         storage = Storage(info.settings)
