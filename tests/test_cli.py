@@ -117,3 +117,14 @@ def test_ls_marks_a_fetch_date_shown_for_an_undated_article() -> None:
     assert listing_date({"published": datetime(2026, 11, 2, tzinfo=timezone.utc), "fetched_at": fetched}) == ("2026-11-02 ", False)
     assert listing_date({"published": None, "fetched_at": fetched}) == ("2026-11-30*", True)
     assert listing_date({}) == ("---------- ", False)
+
+
+def test_a_crawl_refused_everything_as_private_says_to_allow_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipelines.cli.main import _print_crawl_summary
+
+    refused = {"outcomes": {"private-address": 3, "private-address/loopback": 3}}
+    fetched = {"outcomes": {"private-address": 1, "fetched": 12, "extracted": 10}}
+    _print_crawl_summary({"run_id": "20261201T000000Z-abcdef", "sources": {"citynews": refused, "wire": fetched}})
+    out = capsys.readouterr().out
+    assert "citynews: every request went to a private or loopback address" in out and "--allow-loopback" in out
+    assert "wire: every request" not in out  # a source that fetched pages gets no such hint

@@ -95,6 +95,8 @@ def test_stack_up_status_down_lifecycle(home: Path):
     cli = subprocess.run([sys.executable, "-m", "pipelines.cli", "stack", "env"], env=env, capture_output=True, text=True, timeout=60)
     assert cli.returncode == 1 and "no local stack running" in cli.stderr and not cli.stdout
     assert not (home / "stack.json").exists()  # nothing was started
+    status_cli = subprocess.run([sys.executable, "-m", "pipelines.cli", "stack", "status"], env=env, capture_output=True, text=True, timeout=60)
+    assert status_cli.returncode == 1 and "not running" in status_cli.stdout  # scripts can test it
 
     # up again: same credentials, data kept on disk under home/seaweedfs
     credentials = json.loads((home / "credentials.json").read_text())

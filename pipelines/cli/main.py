@@ -89,9 +89,11 @@ def cmd_stack(args: argparse.Namespace) -> int:
             raise CliError(f"no local stack running in {home}: start it with `newsarchive stack up --no-airflow`")
         print(stack.export_line(info))
     else:
-        print(stack.describe(stack.stack_status(home)))
+        status = stack.stack_status(home)
+        print(stack.describe(status))
         if with_airflow:
             print(airflow_local.describe_airflow(airflow_local.airflow_state(home)))
+        return 0 if status.running else EXIT_FAILED  # scripts can test it: 1 when S3 is not running
     return 0
 
 
@@ -101,6 +103,9 @@ def _print_crawl_summary(summary: dict[str, Any]) -> None:
     for source, info in (summary.get("sources") or {}).items():
         flat = ", ".join(f"{k}={v}" for k, v in sorted(info["outcomes"].items()) if "/" not in k)
         print(f"  {source}: {flat}")
+        if info["outcomes"].get("private-address") and not info["outcomes"].get("fetched"):
+            print(f"  {source}: every request went to a private or loopback address and was refused; "
+                  "for a site on this machine (a test or demo site) pass --allow-loopback")
     if summary.get("location"):
         print(f"staged at {summary['location']}")
 
@@ -434,7 +439,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every verb."""
-    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
@@ -493,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID|KEY", help="article id, or its key under articles/")
     p.add_argument("--json", action="store_true", help="print the archived JSON")
 
-    p = verb("search", cmd_search, "search the archived articles' titles, authors, tags and topics")
+    p = verb("search", cmd_search, "search the archived articles' titles, authors, tags, topics, sources and URLs")
     p.add_argument("query")
     p.add_argument("--source")
     p.add_argument("--limit", type=int, default=20, help="at most N lines (0: all; default 20)")
