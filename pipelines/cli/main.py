@@ -230,9 +230,12 @@ def _print_archived(storage: Any, run_id: str, info: Any) -> None:
 
     report = storage.get_json(layout.process_report_key(run_id))
     articles = [k for k in storage.list_keys(layout.article_prefix()) if k.endswith(".json")]
-    print(f"\nrun {run_id}: {report['records']} staged record(s); archive: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(report["archive"].items())) + "; dedup: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(report["dedup"].items())))
+    def counts(counter: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(counter.items())) or "nothing"
+
+    print(f"\nrun {run_id}: {report['records']} staged record(s); archive: {counts(report['archive'])}; "
+          f"dedup: {counts(report['dedup'])}"
+          + ("" if report["records"] else " (nothing new or changed since the last run: fetched with 304s, or the same text)"))
     print(f"s3://{info.bucket}/ now holds {len(articles)} article(s), e.g.:")
     for key in sorted(articles)[:5]:
         print(f"  {key}")
