@@ -184,17 +184,11 @@ def _stream(body: bytes, *, recover: bool, name: str | None) -> Iterator[etree._
     # a name filter leaves the other elements' events in libxml2 (three times fewer in a sitemap)
     tag = {"tag": "{*}" + name} if name else {}
     events = etree.iterparse(BytesIO(body), events=("end",), **_XML_OPTIONS, recover=recover, **tag)
-    root = None
     try:
         for _, element in events:
             parent = element.getparent()
-            if parent is None:
-                root = element
-                continue
-            if parent.getparent() is not None:
-                continue  # a grandchild: part of the entry that ends later
-            if root is None:
-                root = parent
+            if parent is None or parent.getparent() is not None:
+                continue  # the root itself, or a grandchild: part of the entry that ends later
             yield element
             element.clear()
             while element.getprevious() is not None:  # the entries read so far leave the tree

@@ -9,11 +9,11 @@ Parsing never fetches anything (no DTDs, no entities) and is bounded in size.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -23,6 +23,8 @@ from pipelines.dates import parse_datetime as parse_date
 from pipelines.extract.decoding import is_gzip
 
 Kind = Literal["sitemap", "feed", "html", "other"]
+
+T = TypeVar("T")  # what a read of a feed or sitemap returns (see _read_xml)
 
 _ROOT_TAG = re.compile(rb"<\s*([A-Za-z_][\w.:-]*)[\s>/]")
 _SKIP_EXTENSIONS = frozenset(
@@ -144,21 +146,29 @@ def repair_references(body: bytes) -> bytes:
 
 
 def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
-    """The root element, and whether the document needed repair to be read.
+    """The root element, and whether the document needed repair to be read (see :func:`_read_xml`)."""
+    from spiders.decoding import parse_xml_safely
+
+    return _read_xml(body, lambda doc, repaired: (parse_xml_safely(doc, max_size=0, recover_minor=repaired), repaired))
+
+
+def _read_xml(body: bytes, read: Callable[[bytes, bool], T]) -> T:
+    """``read(body, False)``: a strict read; when the document is not well-formed, ``read`` again
+    with ``True`` on the body after :func:`repair_references` (a recovering read only after that).
 
     Entity declarations (bombs), over-deep and truncated documents are refused, not silently cut
-    (spiders.decoding); the size was already bounded by maybe_gunzip. A document that is not
-    well-formed gets :func:`repair_references` first and a recovering parse only after that.
+    (spiders.decoding): its :class:`~spiders.decoding.BadFeed` becomes a :class:`DiscoveryError`.
+    The size was already bounded by maybe_gunzip.
     """
-    from spiders.decoding import BadFeed, parse_xml_safely
+    from spiders.decoding import BadFeed
 
     try:
-        return parse_xml_safely(body, max_size=0, recover_minor=False), False
+        return read(body, False)
     except BadFeed as exc:
         if exc.reason != "not-xml":
             raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
     try:
-        return parse_xml_safely(repair_references(body), max_size=0), True
+        return read(repair_references(body), True)
     except BadFeed as exc:
         raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
 
@@ -215,24 +225,14 @@ def read_sitemap(body: bytes, base_url: str = "", max_urls: int = SITEMAP_MAX_UR
     protocol's limit), the rest counted in ``over_protocol_limit``. Read one entry at a time
     (:func:`spiders.decoding.iterparse_safely`): the document's tree is never whole in memory.
     A document that is not well-formed gets :func:`repair_references` first and a recovering
-    parse only after that (as :func:`_parse_xml`)."""
-    from spiders.decoding import BadFeed
-
+    parse only after that (:func:`_read_xml`)."""
     if is_gzip(body):  # callers gunzip within their limit (maybe_gunzip); this one is a last resort
         body = maybe_gunzip(body, 50 * 1024 * 1024)  # the protocol's 50 MB
     head = body[:4096].lstrip()
     name = (_root_name(head[3:] if head.startswith(b"\xef\xbb\xbf") else head) or b"").decode("ascii", "replace")
     if name not in ("urlset", "sitemapindex"):
         raise DiscoveryError(f"not a sitemap (root element <{name or '?'}>)")
-    try:
-        return _read_sitemap_entries(body, base_url, max_urls, name, repaired=False)
-    except BadFeed as exc:
-        if exc.reason != "not-xml":
-            raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
-    try:
-        return _read_sitemap_entries(repair_references(body), base_url, max_urls, name, repaired=True)
-    except BadFeed as exc:
-        raise DiscoveryError(f"bad XML ({exc.reason}){': ' + exc.detail if exc.detail else ''}") from None
+    return _read_xml(body, lambda doc, repaired: _read_sitemap_entries(doc, base_url, max_urls, name, repaired=repaired))
 
 
 def _read_sitemap_entries(body: bytes, base_url: str, max_urls: int, name: str, *, repaired: bool) -> Listing:
@@ -245,8 +245,6 @@ def _read_sitemap_entries(body: bytes, base_url: str, max_urls: int, name: str, 
         if entry is RESTART:
             listing.found.clear()
             listing.over_protocol_limit = 0
-            continue
-        if _local(entry.tag) != entry_name:
             continue
         if max_urls and len(listing.found) >= max_urls:
             listing.over_protocol_limit += 1
