@@ -42,6 +42,8 @@ from multiprocessing import Process, Queue
 from pathlib import Path
 from typing import Any
 
+from pipelines.children import peak_rss_kib
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PER_SITEMAP = 750
@@ -163,7 +165,7 @@ def _measure(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
     while True:
         try:
             for pid in (proc.pid, *(c.pid for c in handle.children(recursive=True))):
-                peaks[pid] = max(peaks.get(pid, 0), _hwm_kib(pid))
+                peaks[pid] = max(peaks.get(pid, 0), peak_rss_kib(pid) or 0)
         except (OSError, psutil.Error):
             pass
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -180,17 +182,6 @@ def _measure(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
     return {"wall_s": time.monotonic() - started, "cpu_s": cpu, "peak_rss_mib": peaks.get(proc.pid, 0) / 1024,
             "peak_rss_with_workers_mib": sum(peaks.values()) / 1024,
             "returncode": proc.returncode, "stdout": "".join(out), "stderr": "".join(err)}
-
-
-def _hwm_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _env() -> dict[str, str]:

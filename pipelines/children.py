@@ -1,7 +1,8 @@
-"""Child processes that die with their parent (Linux ``PR_SET_PDEATHSIG``).
+"""Child processes that die with their parent (Linux ``PR_SET_PDEATHSIG``), and their peak memory.
 
 A crawl subprocess of a killed Airflow task, or a SeaweedFS started by a test, must not live on as
-an orphan that keeps writing into the bucket while a retry runs.
+an orphan that keeps writing into the bucket while a retry runs. :func:`peak_rss_kib` reads how
+much memory a (child) process has used at most, for the tests and benchmarks that bound it.
 """
 
 from __future__ import annotations
@@ -54,3 +55,16 @@ def exit_with_parent(sig: int = signal.SIGKILL) -> None:
     sentinel = getattr(parent, "sentinel", None)
     if sentinel is not None and select.select([sentinel], [], [], 0)[0]:
         os._exit(1)
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """VmHWM (peak resident set, KiB) of a live process, from ``/proc``; ``None`` when it cannot
+    be read (the process is gone, or not Linux)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None

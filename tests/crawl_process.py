@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.children import peak_rss_kib
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -30,18 +32,6 @@ class CrawlProcess:
     peak_tree_mib: float = 0.0  # the crawl's and its worker processes' peaks (VmHWM), summed
 
 
-def _peak_rss_kib(pid: int) -> int | None:
-    """VmHWM (peak resident set) of a live process, from /proc."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def _tree_peaks_kib(pid: int, peaks: dict[int, int]) -> None:
     """Record in ``peaks`` the VmHWM of a process and of each of its children (the crawl's worker
     processes) seen so far: their sum bounds the tree's peak from above (the processes need not
@@ -53,7 +43,7 @@ def _tree_peaks_kib(pid: int, peaks: dict[int, int]) -> None:
     except (psutil.Error, OSError):
         return
     for each in pids:
-        peaks[each] = max(peaks.get(each, 0), _peak_rss_kib(each) or 0)
+        peaks[each] = max(peaks.get(each, 0), peak_rss_kib(each) or 0)
 
 
 def _listening(pid: int) -> list[str]:
@@ -93,7 +83,7 @@ def run_crawl(args: list[str], env: dict[str, str], *, limit: float) -> CrawlPro
     peak_kib, listening, polls = 0, set(), 0
     peaks: dict[int, int] = {}
     while proc.poll() is None:
-        peak_kib = max(peak_kib, _peak_rss_kib(proc.pid) or 0)
+        peak_kib = max(peak_kib, peak_rss_kib(proc.pid) or 0)
         _tree_peaks_kib(proc.pid, peaks)
         if polls % 10 == 0:  # every 0.5 s: psutil reads every socket of the process
             listening.update(_listening(proc.pid))
