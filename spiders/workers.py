@@ -214,20 +214,20 @@ class WorkerPool:
         if size < 1:
             raise ValueError(f"a worker pool needs at least one worker, not {size}")
         self.workers = [WorkerProcess(**kwargs) for _ in range(size)]
-        self._starting: list[asyncio.Task[None]] = []
+        self._start_tasks: list[asyncio.Task[None]] = []
 
     def start_soon(self) -> None:
         """Start every worker in the background (from code running on the loop's thread; a
         worker that cannot start fails its first call instead)."""
         loop = asyncio.get_event_loop()
-        self._starting = [loop.create_task(_quietly(worker.start())) for worker in self.workers]
+        self._start_tasks = [loop.create_task(_quietly(worker.start())) for worker in self.workers]
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """As :meth:`WorkerProcess.call`, on the worker with the fewest calls in flight."""
         return await min(self.workers, key=lambda w: w.in_flight).call(function, *args)
 
     def close(self, timeout: float = 10.0) -> None:
-        for task in self._starting:
+        for task in self._start_tasks:
             task.cancel()  # a crawl that ended before its workers were up
         for worker in self.workers:
             worker.close(timeout)

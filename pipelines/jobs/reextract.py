@@ -99,7 +99,7 @@ def reextract(storage: Storage, *, run_id: str | None = None, source: str | None
                 "http_status": found.http_status, "etag": found.etag, "last_modified": found.last_modified,
                 "source_tags": result.article.source_tags or list(src.tags or []),
                 "language": result.article.language or src.language})
-            staged[row.get("source") or "unknown"].append(article.to_json())
+            staged[src.id].append(article.to_json())
     for src_id, lines in staged.items():
         storage.put_bytes(layout.staged_key(report.run_id, src_id, layout.RECORDS_FILE),
                           ("\n".join(lines) + "\n").encode("utf-8"), content_type="application/x-ndjson")
